@@ -1,0 +1,202 @@
+//! Typed settings. Each value comes from, in rising precedence: the defaults
+//! below, a TOML file (`--config FILE`, or `sohoa.toml` in the working folder
+//! when present), `SOHOA_*` environment variables, and command-line flags.
+//! `sohoa config` prints the result; `sohoa.example.toml` documents each key.
+
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// Address the HTTP server binds (`SOHOA_LISTEN`). Port 0 picks a free port.
+    pub listen: String,
+    /// Folder for all embedded state (`SOHOA_DATA_DIR`).
+    pub data_dir: PathBuf,
+    /// Database (`SOHOA_DATABASE_URL`); empty means `sqlite://{data_dir}/sohoa.db`.
+    pub database_url: String,
+    /// Blob store (`SOHOA_BLOB_URL`); empty means `file://{data_dir}/blobs`.
+    pub blob_url: String,
+    /// Largest upload accepted in one request, all parts together, in bytes.
+    pub max_upload_bytes: u64,
+    /// Largest single page file, in bytes.
+    pub max_file_bytes: u64,
+    /// Largest page accepted, in pixels (width × height): beyond it a file is
+    /// refused before its pixels are allocated (decompression bombs).
+    pub max_page_pixels: u64,
+    /// Most pages in one record.
+    pub max_pages: usize,
+    /// OCR engines (and so OCR jobs at once); 0 means one per CPU core.
+    pub ocr_workers: usize,
+    /// Tesseract languages, `+`-separated.
+    pub ocr_languages: String,
+    /// Folder of Tesseract's `*.traineddata`; empty means the library's default.
+    pub tessdata_dir: String,
+    /// How long a worker owns a claimed job before another may take it over, in seconds.
+    pub job_lease_secs: u64,
+    /// Attempts before a job ends as failed.
+    pub job_max_attempts: u32,
+    /// `text` (for people) or `json` (for log collectors).
+    pub log_format: String,
+    /// Log filter in `RUST_LOG` syntax (`SOHOA_LOG`), e.g. `info` or `sohoa=debug`.
+    pub log: String,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            listen: "127.0.0.1:8080".into(),
+            data_dir: PathBuf::from("./data"),
+            database_url: String::new(),
+            blob_url: String::new(),
+            max_upload_bytes: 100 * 1024 * 1024,
+            max_file_bytes: 40 * 1024 * 1024,
+            max_page_pixels: 60_000_000,
+            max_pages: 100,
+            ocr_workers: 0,
+            ocr_languages: "vie+eng".into(),
+            tessdata_dir: String::new(),
+            job_lease_secs: 60,
+            job_max_attempts: 3,
+            log_format: "text".into(),
+            log: "info".into(),
+        }
+    }
+}
+
+/// Overrides from command-line flags, applied last.
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct FlagOverrides {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub listen: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("configuration file {0} does not exist")]
+    MissingFile(PathBuf),
+    #[error("invalid configuration: {0}")]
+    Invalid(#[from] Box<figment::Error>),
+    #[error("invalid configuration: {0}")]
+    Value(String),
+}
+
+impl Settings {
+    /// Loads settings from the layers described in the module docs.
+    pub fn load(file: Option<&Path>, flags: FlagOverrides) -> Result<Self, ConfigError> {
+        let mut figment = Figment::from(Serialized::defaults(Settings::default()));
+        match file {
+            Some(path) if !path.exists() => return Err(ConfigError::MissingFile(path.into())),
+            Some(path) => figment = figment.merge(Toml::file(path)),
+            None if Path::new("sohoa.toml").exists() => {
+                figment = figment.merge(Toml::file("sohoa.toml"))
+            }
+            None => {}
+        }
+        // SOHOA_CONFIG names the file itself and is not a setting.
+        figment = figment
+            .merge(Env::prefixed("SOHOA_").ignore(&["config"]))
+            .merge(Serialized::defaults(flags));
+        let settings: Settings = figment.extract().map_err(Box::new)?;
+        settings.check()?;
+        Ok(settings)
+    }
+
+    fn check(&self) -> Result<(), ConfigError> {
+        if !matches!(self.log_format.as_str(), "text" | "json") {
+            return Err(ConfigError::Value(format!(
+                "log_format must be text or json, not {:?}",
+                self.log_format
+            )));
+        }
+        if self.max_pages == 0 || self.max_file_bytes == 0 || self.max_page_pixels == 0 {
+            return Err(ConfigError::Value(
+                "max_pages, max_file_bytes and max_page_pixels must be above zero".into(),
+            ));
+        }
+        if self.job_lease_secs == 0 || self.job_max_attempts == 0 {
+            return Err(ConfigError::Value(
+                "job_lease_secs and job_max_attempts must be above zero".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    pub fn database_url(&self) -> String {
+        if self.database_url.is_empty() {
+            format!("sqlite://{}", self.data_dir.join("sohoa.db").display())
+        } else {
+            self.database_url.clone()
+        }
+    }
+
+    pub fn blob_url(&self) -> String {
+        if self.blob_url.is_empty() {
+            format!("file://{}", self.data_dir.join("blobs").display())
+        } else {
+            self.blob_url.clone()
+        }
+    }
+
+    pub fn ocr_workers(&self) -> usize {
+        if self.ocr_workers > 0 {
+            self.ocr_workers
+        } else {
+            std::thread::available_parallelism().map_or(1, |n| n.get())
+        }
+    }
+
+    pub fn job_lease(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.job_lease_secs)
+    }
+
+    /// The settings as TOML, for `sohoa config`.
+    pub fn to_toml(&self) -> String {
+        let mut out = String::new();
+        let value = serde_json::to_value(self).unwrap_or_default();
+        if let Some(map) = value.as_object() {
+            for (key, v) in map {
+                out.push_str(&format!("{key} = {v}\n"));
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_put_everything_under_the_data_folder() {
+        let s = Settings::default();
+        assert_eq!(s.database_url(), "sqlite://./data/sohoa.db");
+        assert_eq!(s.blob_url(), "file://./data/blobs");
+        assert_eq!(s.listen, "127.0.0.1:8080");
+    }
+
+    #[test]
+    fn flags_override_defaults() {
+        let s = Settings::load(
+            None,
+            FlagOverrides {
+                listen: Some("127.0.0.1:0".into()),
+                data_dir: Some("/tmp/x".into()),
+            },
+        )
+        .unwrap();
+        assert_eq!(s.listen, "127.0.0.1:0");
+        assert_eq!(s.database_url(), "sqlite:///tmp/x/sohoa.db");
+    }
+
+    #[test]
+    fn a_missing_config_file_is_an_error() {
+        let err = Settings::load(Some(Path::new("/nonexistent/sohoa.toml")), Default::default());
+        assert!(matches!(err, Err(ConfigError::MissingFile(_))));
+    }
+}

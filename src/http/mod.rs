@@ -1,0 +1,51 @@
+//! The HTTP API. The route table is here, in one place; each resource has its
+//! own file; handlers hold no SQL and call `intake`, `storage` and friends.
+
+pub mod auth;
+pub mod errors;
+mod health;
+mod logging;
+pub mod openapi;
+mod records;
+mod subjects;
+pub mod views;
+
+use std::sync::Arc;
+
+use actix_web::web;
+
+use crate::config::Settings;
+use crate::intake::Intake;
+use crate::storage::blobs::BlobStore;
+use crate::storage::db::Repository;
+use errors::ApiError;
+
+pub use logging::log_requests;
+
+/// What handlers share.
+pub struct AppState {
+    pub repo: Arc<dyn Repository>,
+    pub blobs: BlobStore,
+    pub intake: Arc<Intake>,
+    pub settings: Arc<Settings>,
+}
+
+/// The route table.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.app_data(web::JsonConfig::default().error_handler(errors::json_error_handler))
+        .app_data(web::QueryConfig::default().error_handler(errors::query_error_handler))
+        .route("/healthz", web::get().to(health::healthz))
+        .route("/openapi.json", web::get().to(openapi::openapi_json))
+        .service(
+            web::scope("/v1")
+                .route("/records", web::post().to(records::upload))
+                .route("/records/{id}", web::get().to(records::get_record))
+                .route("/records/{id}/pages/{n}", web::get().to(records::get_page))
+                .route("/subjects/{subject_id}/records", web::get().to(subjects::list_records)),
+        )
+        .default_service(web::to(not_found));
+}
+
+async fn not_found() -> Result<actix_web::HttpResponse, ApiError> {
+    Err(ApiError::not_found("endpoint (see /openapi.json for the API)"))
+}

@@ -1,0 +1,51 @@
+//! The OpenAPI 3 document, generated from the handlers' annotations and
+//! served at `/openapi.json`.
+
+use actix_web::HttpResponse;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use super::{errors, health, records, subjects, views};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "sohoa",
+        description = "Digitise, store and reuse the papers citizens hand in at one-stop-shop counters (Decree 107/2021). Every /v1 endpoint needs `Authorization: Bearer KEY`. Errors are JSON `{code, message}` with a stable `code`."
+    ),
+    paths(records::upload, records::get_record, records::get_page, subjects::list_records, health::healthz, openapi_json),
+    components(schemas(
+        errors::ErrorBody, views::RecordView, views::PageView, views::UploadView, views::RecordList,
+        health::Health, crate::intake::UploadMeta, crate::domain::DocumentKind, crate::domain::RecordStatus
+    )),
+    modifiers(&ApiKeyScheme),
+    tags(
+        (name = "records", description = "Scanned papers and their pages"),
+        (name = "subjects", description = "What is on file for an owner"),
+        (name = "operations", description = "Health and API description")
+    )
+)]
+pub struct ApiDoc;
+
+struct ApiKeyScheme;
+
+impl Modify for ApiKeyScheme {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "api_key",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("An API key made with `sohoa keys create`"))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// This document.
+#[utoipa::path(get, path = "/openapi.json", tag = "operations", responses((status = 200, description = "OpenAPI 3 document")))]
+pub async fn openapi_json() -> HttpResponse {
+    HttpResponse::Ok().json(ApiDoc::openapi())
+}

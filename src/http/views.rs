@@ -1,0 +1,118 @@
+//! The JSON shapes the API answers with. Stable: fields are added, never
+//! renamed or removed.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+
+use crate::domain::{DocumentKind, RecordStatus};
+use crate::storage::db::{Page, Record};
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct RecordView {
+    /// Record id (UUID v7: time-ordered).
+    pub id: String,
+    pub subject_id: String,
+    pub kind: DocumentKind,
+    /// The kind's Vietnamese name.
+    #[schema(example = "Giấy khai sinh")]
+    pub kind_label: &'static str,
+    pub status: RecordStatus,
+    /// Why the record failed, when it did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status_reason: Option<String>,
+    pub dossier_code: Option<String>,
+    pub procedure_code: Option<String>,
+    pub document_number: Option<String>,
+    #[schema(value_type = Option<String>, format = Date)]
+    pub issued_on: Option<NaiveDate>,
+    #[schema(value_type = Option<String>, format = Date)]
+    pub valid_until: Option<NaiveDate>,
+    pub officer: Option<String>,
+    /// Name of the API key that uploaded it.
+    pub created_by: String,
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: DateTime<Utc>,
+    #[schema(value_type = String, format = DateTime)]
+    pub updated_at: DateTime<Utc>,
+    pub pages: Vec<PageView>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct PageView {
+    /// Page number in the record, from 1.
+    pub n: u32,
+    /// SHA-256 of the original file holding this page (`GET …/pages/{n}` serves it).
+    pub sha256: String,
+    /// Size of that file in bytes.
+    pub bytes: u64,
+    pub content_type: String,
+    /// Page within that file, from 1 (above 1 only for multi-page TIFF or PDF).
+    pub file_page: u32,
+    pub width: u32,
+    pub height: u32,
+    /// Resolution the file states, if it states one.
+    pub dpi: Option<u32>,
+    /// Recognised text; null until OCR is done (and left out of listings).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ocr_text: Option<String>,
+    /// Tesseract's mean word confidence, 0–100; null until OCR is done.
+    pub ocr_confidence: Option<u32>,
+}
+
+/// The answer to an upload.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct UploadView {
+    #[serde(flatten)]
+    pub record: RecordView,
+    /// True when the same pages were already on file for this owner and kind:
+    /// this is that record, and nothing new was stored.
+    pub duplicate: bool,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct RecordList {
+    /// Newest first.
+    pub records: Vec<RecordView>,
+    /// Pass as `before` to get the next, older page of results; null at the end.
+    pub next_before: Option<String>,
+}
+
+impl From<Page> for PageView {
+    fn from(p: Page) -> Self {
+        Self {
+            n: p.n,
+            sha256: p.sha256.to_hex(),
+            bytes: p.bytes,
+            content_type: p.content_type,
+            file_page: p.file_page,
+            width: p.width,
+            height: p.height,
+            dpi: p.dpi,
+            ocr_text: p.ocr_text,
+            ocr_confidence: p.ocr_confidence,
+        }
+    }
+}
+
+impl From<Record> for RecordView {
+    fn from(r: Record) -> Self {
+        Self {
+            kind_label: r.kind.label_vi(),
+            id: r.id,
+            subject_id: r.subject_id,
+            kind: r.kind,
+            status: r.status,
+            status_reason: r.status_reason,
+            dossier_code: r.meta.dossier_code,
+            procedure_code: r.meta.procedure_code,
+            document_number: r.meta.document_number,
+            issued_on: r.meta.issued_on,
+            valid_until: r.meta.valid_until,
+            officer: r.meta.officer,
+            created_by: r.created_by,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+            pages: r.pages.into_iter().map(PageView::from).collect(),
+        }
+    }
+}

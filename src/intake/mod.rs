@@ -1,0 +1,9 @@
+//! Everything that must happen before the citizen leaves the desk: check the
+//! owner ID and kind, decode every page within limits, hash, write originals
+//! durably, record them, and queue the slow work. Shared by the HTTP upload
+//! and `sohoa ingest`.
+
+pub mod decode;
+pub mod pipeline;
+
+pub use pipeline::{Intake, IntakeError, Submitted, UploadedFile, UploadMeta};

@@ -1,0 +1,232 @@
+//! The upload pipeline. Order matters for "nothing acknowledged is ever lost"
+//! and "bad input changes nothing": everything is checked and decoded first;
+//! then blobs are written (and fsynced); then the record, its pages and its
+//! jobs go into the database in one transaction. A crash between the two
+//! leaves at most an unreferenced blob, never a record without its bytes.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use chrono::NaiveDate;
+use serde::Deserialize;
+use tokio::sync::Notify;
+
+use super::decode::{self, DecodeError, Limits};
+use crate::domain::subject::SubjectIdError;
+use crate::domain::{DocumentKind, Sha256Digest, SubjectId};
+use crate::storage::blobs::{BlobError, BlobStore};
+use crate::storage::db::{DbError, Inserted, NewPage, NewRecord, Record, RecordMeta, Repository};
+use crate::telemetry::spawn_blocking_in_span;
+
+/// The `meta` part of an upload, as sent.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UploadMeta {
+    /// Owner: 12-digit personal ID number, 10-digit tax code or 13-digit branch code.
+    #[schema(example = "001090012345")]
+    pub subject_id: String,
+    /// Document kind code, e.g. `birth_certificate`.
+    #[schema(example = "birth_certificate")]
+    pub kind: String,
+    pub dossier_code: Option<String>,
+    pub procedure_code: Option<String>,
+    /// Reference number printed on the paper (số, ký hiệu).
+    pub document_number: Option<String>,
+    #[schema(value_type = Option<String>, format = Date)]
+    pub issued_on: Option<NaiveDate>,
+    #[schema(value_type = Option<String>, format = Date)]
+    pub valid_until: Option<NaiveDate>,
+    /// The counter officer who scanned it.
+    pub officer: Option<String>,
+}
+
+/// One uploaded file, already hashed as it streamed in.
+#[derive(Debug, Clone)]
+pub struct UploadedFile {
+    pub bytes: Bytes,
+    pub sha256: Sha256Digest,
+}
+
+impl UploadedFile {
+    pub fn new(bytes: Bytes) -> Self {
+        let sha256 = Sha256Digest::of(&bytes);
+        Self { bytes, sha256 }
+    }
+}
+
+#[derive(Debug)]
+pub struct Submitted {
+    pub record: Record,
+    /// True when the same pages were already on file: nothing new was stored.
+    pub duplicate: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum IntakeError {
+    #[error("{0}")]
+    InvalidSubject(#[from] SubjectIdError),
+    #[error("unknown document kind {0:?}; use one of: {kinds}", kinds = DocumentKind::codes())]
+    UnknownKind(String),
+    #[error("{0}")]
+    InvalidMeta(String),
+    #[error("no pages were sent: attach at least one scanned page")]
+    MissingPages,
+    #[error("file {file}: {source}")]
+    Decode { file: usize, source: DecodeError },
+    #[error("the record would have more than {0} pages")]
+    TooManyPages(usize),
+    #[error(transparent)]
+    Blob(#[from] BlobError),
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+/// Field lengths an officer can reasonably type.
+const MAX_TEXT_FIELD: usize = 200;
+
+pub struct Intake {
+    repo: Arc<dyn Repository>,
+    blobs: BlobStore,
+    limits: Limits,
+    max_attempts: u32,
+    /// Wakes idle workers in this process when new jobs are queued.
+    jobs_queued: Arc<Notify>,
+}
+
+impl Intake {
+    pub fn new(
+        repo: Arc<dyn Repository>,
+        blobs: BlobStore,
+        limits: Limits,
+        max_attempts: u32,
+        jobs_queued: Arc<Notify>,
+    ) -> Self {
+        Self {
+            repo,
+            blobs,
+            limits,
+            max_attempts,
+            jobs_queued,
+        }
+    }
+
+    /// Checks, stores and records an upload. `actor` names who sent it.
+    pub async fn submit(
+        &self,
+        meta: UploadMeta,
+        files: Vec<UploadedFile>,
+        actor: &str,
+    ) -> Result<Submitted, IntakeError> {
+        let subject = SubjectId::parse(&meta.subject_id)?;
+        let kind: DocumentKind = meta
+            .kind
+            .parse()
+            .map_err(|_| IntakeError::UnknownKind(meta.kind.clone()))?;
+        let record_meta = validate_meta(&meta)?;
+        if files.is_empty() {
+            return Err(IntakeError::MissingPages);
+        }
+
+        let pages = self.decode_files(&files).await?;
+        let fingerprint = Sha256Digest::of_list(files.iter().map(|f| &f.sha256));
+        if let Some(existing) = self.repo.find_same_pages(&subject, kind, &fingerprint).await? {
+            tracing::info!(record = %existing.id, "same pages already on file");
+            return Ok(Submitted {
+                record: existing,
+                duplicate: true,
+            });
+        }
+
+        for file in &files {
+            self.blobs.put_original(&file.sha256, file.bytes.clone()).await?;
+        }
+        let new = NewRecord {
+            id: uuid::Uuid::now_v7().to_string(),
+            subject_id: subject,
+            kind,
+            meta: record_meta,
+            fingerprint,
+            created_by: actor.to_owned(),
+            pages,
+        };
+        let outcome = self.repo.insert_record(new, self.max_attempts).await?;
+        Ok(match outcome {
+            Inserted::Created(record) => {
+                tracing::info!(record = %record.id, kind = %record.kind, pages = record.pages.len(), "record stored");
+                self.jobs_queued.notify_waiters();
+                Submitted {
+                    record,
+                    duplicate: false,
+                }
+            }
+            Inserted::Duplicate(record) => Submitted {
+                record,
+                duplicate: true,
+            },
+        })
+    }
+
+    /// Decodes each file on the blocking pool, numbering pages across files.
+    async fn decode_files(&self, files: &[UploadedFile]) -> Result<Vec<NewPage>, IntakeError> {
+        let mut pages = Vec::new();
+        for (index, file) in files.iter().enumerate() {
+            let bytes = file.bytes.clone();
+            let limits = self.limits;
+            let (media, decoded) = spawn_blocking_in_span(move || decode::decode_all(&bytes, &limits))
+                .await
+                .map_err(|e| IntakeError::Internal(e.to_string()))?
+                .map_err(|source| IntakeError::Decode {
+                    file: index + 1,
+                    source,
+                })?;
+            for (i, page) in decoded.iter().enumerate() {
+                if pages.len() >= self.limits.max_pages {
+                    return Err(IntakeError::TooManyPages(self.limits.max_pages));
+                }
+                pages.push(NewPage {
+                    n: pages.len() as u32 + 1,
+                    sha256: file.sha256,
+                    bytes: file.bytes.len() as u64,
+                    content_type: media.content_type(),
+                    file_page: i as u32 + 1,
+                    width: page.width,
+                    height: page.height,
+                    dpi: page.dpi,
+                });
+            }
+        }
+        Ok(pages)
+    }
+}
+
+fn validate_meta(meta: &UploadMeta) -> Result<RecordMeta, IntakeError> {
+    let text = |name: &str, value: &Option<String>| -> Result<Option<String>, IntakeError> {
+        match value.as_deref().map(str::trim) {
+            None | Some("") => Ok(None),
+            Some(v) if v.chars().count() > MAX_TEXT_FIELD => Err(IntakeError::InvalidMeta(format!(
+                "{name} is longer than {MAX_TEXT_FIELD} characters"
+            ))),
+            Some(v) if v.chars().any(char::is_control) => Err(IntakeError::InvalidMeta(format!(
+                "{name} contains control characters"
+            ))),
+            Some(v) => Ok(Some(v.to_owned())),
+        }
+    };
+    if let (Some(issued), Some(until)) = (meta.issued_on, meta.valid_until) {
+        if until < issued {
+            return Err(IntakeError::InvalidMeta(
+                "valid_until is before issued_on".into(),
+            ));
+        }
+    }
+    Ok(RecordMeta {
+        dossier_code: text("dossier_code", &meta.dossier_code)?,
+        procedure_code: text("procedure_code", &meta.procedure_code)?,
+        document_number: text("document_number", &meta.document_number)?,
+        issued_on: meta.issued_on,
+        valid_until: meta.valid_until,
+        officer: text("officer", &meta.officer)?,
+    })
+}

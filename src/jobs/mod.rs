@@ -1,0 +1,276 @@
+//! The slow work behind an upload, run from the durable `jobs` table. A worker
+//! claims one job with a lease, renews the lease while it works, and records
+//! the outcome in the same transaction that ends the job. A worker that dies
+//! leaves its lease to run out; then any worker (in this process after a
+//! restart, or another instance) takes the job over. Failures retry with
+//! exponential backoff; after the job's last attempt the record is `failed`
+//! with the reason.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{Notify, watch};
+use tokio::task::JoinHandle;
+use tracing::Instrument;
+
+use crate::intake::decode::{self, Limits};
+use crate::ocr::OcrPool;
+use crate::storage::blobs::{BlobError, BlobStore};
+use crate::storage::db::{DbError, Job, JobKind, PageText, Repository};
+use crate::telemetry::spawn_blocking_in_span;
+
+/// How long an idle worker waits before looking at the queue again, when no
+/// in-process notification wakes it (jobs queued by another instance or CLI).
+const IDLE_POLL: Duration = Duration::from_millis(500);
+
+/// Everything a worker needs.
+#[derive(Clone)]
+pub struct JobContext {
+    pub repo: Arc<dyn Repository>,
+    pub blobs: BlobStore,
+    pub ocr: OcrPool,
+    pub limits: Limits,
+    pub lease: Duration,
+    /// Signalled by intake when it queues jobs.
+    pub jobs_queued: Arc<Notify>,
+}
+
+/// Why a job did not succeed, and whether trying again can help.
+#[derive(Debug)]
+struct JobFailure {
+    message: String,
+    retryable: bool,
+}
+
+impl JobFailure {
+    fn permanent(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            retryable: false,
+        }
+    }
+    fn transient(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            retryable: true,
+        }
+    }
+}
+
+impl From<DbError> for JobFailure {
+    fn from(e: DbError) -> Self {
+        JobFailure::transient(e.to_string())
+    }
+}
+
+impl From<BlobError> for JobFailure {
+    fn from(e: BlobError) -> Self {
+        match e {
+            BlobError::Unavailable(_) => JobFailure::transient(e.to_string()),
+            _ => JobFailure::permanent(e.to_string()),
+        }
+    }
+}
+
+fn worker_id(n: usize) -> String {
+    let host = std::fs::read_to_string("/etc/hostname")
+        .map(|h| h.trim().to_owned())
+        .unwrap_or_else(|_| "host".into());
+    let tag = uuid::Uuid::now_v7().simple().to_string();
+    format!("{host}-{}-{n}-{}", std::process::id(), &tag[tag.len() - 6..])
+}
+
+/// Starts `count` workers that run until `stop` turns true. Each runs one job
+/// at a time, so `count` bounds the jobs in flight.
+pub fn spawn_workers(ctx: JobContext, count: usize, stop: watch::Receiver<bool>) -> Vec<JoinHandle<()>> {
+    (0..count)
+        .map(|n| {
+            let ctx = ctx.clone();
+            let stop = stop.clone();
+            let id = worker_id(n);
+            tokio::spawn(async move { worker_loop(ctx, id, None, stop).await })
+        })
+        .collect()
+}
+
+/// Runs the jobs of one record to completion in this process, calling
+/// `on_page` as each page finishes (the CLI's progress bars). Returns when no
+/// job of the record is left open, whoever ran them.
+pub async fn run_record(ctx: JobContext, record_id: &str, count: usize, on_page: impl Fn(u32) + Send + Sync + 'static) {
+    let on_page = Arc::new(on_page);
+    let (_keep, stop) = watch::channel(false);
+    let mut handles = Vec::new();
+    for n in 0..count.max(1) {
+        let ctx = ctx.clone();
+        let record = record_id.to_owned();
+        let on_page = on_page.clone();
+        let id = worker_id(n);
+        let stop = stop.clone();
+        handles.push(tokio::spawn(async move {
+            loop {
+                match ctx.repo.claim_job(&id, ctx.lease, Some(&record)).await {
+                    Ok(Some(job)) => {
+                        let page = job.page_n;
+                        run_job(&ctx, &id, job).await;
+                        if let Some(p) = page {
+                            on_page(p);
+                        }
+                    }
+                    Ok(None) => break,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "cannot claim a job; retrying");
+                        tokio::time::sleep(IDLE_POLL).await;
+                    }
+                }
+                if *stop.borrow() {
+                    break;
+                }
+            }
+        }));
+    }
+    for h in handles {
+        let _ = h.await;
+    }
+    // Jobs another process holds: wait for them (or for their leases to run
+    // out, then take them over).
+    loop {
+        match ctx.repo.open_jobs(record_id).await {
+            Ok(0) => return,
+            Ok(_) => {
+                if let Ok(Some(job)) = ctx.repo.claim_job(&worker_id(0), ctx.lease, Some(record_id)).await {
+                    let page = job.page_n;
+                    run_job(&ctx, &worker_id(0), job).await;
+                    if let Some(p) = page {
+                        on_page(p);
+                    }
+                } else {
+                    tokio::time::sleep(IDLE_POLL).await;
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot count open jobs; retrying");
+                tokio::time::sleep(IDLE_POLL).await;
+            }
+        }
+    }
+}
+
+async fn worker_loop(ctx: JobContext, id: String, only_record: Option<String>, mut stop: watch::Receiver<bool>) {
+    tracing::debug!(worker = %id, "worker started");
+    loop {
+        if *stop.borrow() {
+            break;
+        }
+        // Register interest before looking, so a notification between the
+        // empty claim and the wait is not missed.
+        let queued = ctx.jobs_queued.notified();
+        match ctx.repo.claim_job(&id, ctx.lease, only_record.as_deref()).await {
+            Ok(Some(job)) => {
+                run_job(&ctx, &id, job).await;
+                continue;
+            }
+            Ok(None) => {}
+            Err(e) => tracing::warn!(worker = %id, error = %e, "cannot claim a job"),
+        }
+        tokio::select! {
+            _ = queued => {}
+            _ = tokio::time::sleep(IDLE_POLL) => {}
+            _ = stop.changed() => {}
+        }
+    }
+    tracing::debug!(worker = %id, "worker stopped");
+}
+
+/// Runs one claimed job and records its outcome.
+async fn run_job(ctx: &JobContext, worker: &str, job: Job) {
+    let span = tracing::info_span!("job", job = job.id, kind = %job.kind, record = %job.record_id, page = job.page_n, attempt = job.attempts);
+    async {
+        if job.attempts > job.max_attempts {
+            let reason = format!(
+                "gave up after {} attempts: the worker stopped each time while processing this page",
+                job.max_attempts
+            );
+            tracing::warn!("{reason}");
+            if let Err(e) = ctx.repo.fail_job(&job, worker, &reason).await {
+                tracing::error!(error = %e, "cannot record the job's failure");
+            }
+            return;
+        }
+        let started = std::time::Instant::now();
+        let renewer = spawn_lease_renewer(ctx.clone(), worker.to_owned(), job.id);
+        let result = execute(ctx, &job).await;
+        renewer.abort();
+        let outcome = match result {
+            Ok(text) => {
+                tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, confidence = text.confidence, "page recognised");
+                ctx.repo.finish_ocr_page(&job, worker, &text).await
+            }
+            Err(failure) if failure.retryable && job.attempts < job.max_attempts => {
+                let delay = Duration::from_secs(2u64.saturating_pow(job.attempts).min(300));
+                tracing::warn!(error = %failure.message, retry_in_s = delay.as_secs(), "job failed; will retry");
+                ctx.repo.retry_job(&job, worker, &failure.message, delay).await
+            }
+            Err(failure) => {
+                tracing::warn!(error = %failure.message, "job failed for good");
+                ctx.repo.fail_job(&job, worker, &failure.message).await
+            }
+        };
+        if let Err(e) = outcome {
+            tracing::error!(error = %e, "cannot record the job's outcome; its lease will run out and it will run again");
+        }
+    }
+    .instrument(span)
+    .await
+}
+
+fn spawn_lease_renewer(ctx: JobContext, worker: String, job_id: i64) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let every = (ctx.lease / 3).max(Duration::from_millis(200));
+        loop {
+            tokio::time::sleep(every).await;
+            match ctx.repo.renew_lease(job_id, &worker, ctx.lease).await {
+                Ok(true) => {}
+                Ok(false) => {
+                    tracing::warn!(job = job_id, "lost the job's lease; another worker may take it over");
+                    return;
+                }
+                Err(e) => tracing::warn!(job = job_id, error = %e, "cannot renew the job's lease"),
+            }
+        }
+    })
+}
+
+async fn execute(ctx: &JobContext, job: &Job) -> Result<PageText, JobFailure> {
+    if job.kind != JobKind::OcrPage.as_str() {
+        return Err(JobFailure::permanent(format!("unknown job kind {:?}", job.kind)));
+    }
+    let n = job
+        .page_n
+        .ok_or_else(|| JobFailure::permanent("OCR job without a page number"))?;
+    let record = ctx
+        .repo
+        .record(&job.record_id)
+        .await?
+        .ok_or_else(|| JobFailure::permanent("the record no longer exists"))?;
+    let page = record
+        .pages
+        .iter()
+        .find(|p| p.n == n)
+        .ok_or_else(|| JobFailure::permanent(format!("the record has no page {n}")))?;
+    let bytes = ctx.blobs.get_original(&page.sha256).await?;
+    let (limits, file_page) = (ctx.limits, page.file_page);
+    let image = spawn_blocking_in_span(move || decode::decode_page(&bytes, file_page, &limits))
+        .await
+        .map_err(|e| JobFailure::transient(e.to_string()))?
+        .map_err(|e| JobFailure::permanent(format!("page {n} cannot be decoded: {e}")))?;
+    let dpi = image.dpi;
+    let recognised = ctx
+        .ocr
+        .recognise(image.pixels, dpi)
+        .await
+        .map_err(|e| JobFailure::transient(e.to_string()))?;
+    Ok(PageText {
+        text: recognised.text,
+        confidence: recognised.confidence,
+    })
+}

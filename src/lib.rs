@@ -1,0 +1,14 @@
+//! sohoa: digitise, sign and reuse the papers citizens hand in at Vietnam's
+//! one-stop-shop counters. Read top-down: `domain` (pure rules) → `storage`
+//! (bytes and rows) → `intake` (what happens while the citizen waits) →
+//! `ocr` and `jobs` (slow work) → `http` (the API) → `startup` (wiring).
+
+pub mod config;
+pub mod domain;
+pub mod http;
+pub mod intake;
+pub mod jobs;
+pub mod ocr;
+pub mod startup;
+pub mod storage;
+pub mod telemetry;

@@ -1,0 +1,272 @@
+//! The `sohoa` command: parses the command line and dispatches. Everything it
+//! runs lives in the library.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use sohoa::config::{FlagOverrides, Settings};
+use sohoa::domain::Role;
+use sohoa::http::auth;
+use sohoa::http::views::UploadView;
+use sohoa::intake::{UploadMeta, UploadedFile};
+use sohoa::startup::{self, Application, Services};
+
+#[derive(Parser)]
+#[command(name = "sohoa", version, about = "Digitise, store and reuse citizens' papers at one-stop-shop counters")]
+struct Cli {
+    /// Configuration file (TOML). Default: ./sohoa.toml when it exists.
+    #[arg(long, global = true, env = "SOHOA_CONFIG")]
+    config: Option<PathBuf>,
+    /// Folder for the embedded database and blobs (SOHOA_DATA_DIR).
+    #[arg(long, global = true)]
+    data_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the HTTP API and run job workers.
+    Serve {
+        /// Address to listen on (SOHOA_LISTEN), e.g. 127.0.0.1:8080.
+        #[arg(long)]
+        listen: Option<String>,
+        /// Serve HTTP only; run `sohoa worker` elsewhere for OCR.
+        #[arg(long)]
+        no_workers: bool,
+    },
+    /// Run job workers only (no HTTP).
+    Worker,
+    /// Manage API keys.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
+    /// Scan files in from the command line, wait for OCR, print the record as JSON.
+    Ingest {
+        /// Owner: personal ID number or tax code.
+        #[arg(long)]
+        subject: String,
+        /// Document kind code, e.g. birth_certificate.
+        #[arg(long)]
+        kind: String,
+        #[arg(long)]
+        dossier_code: Option<String>,
+        #[arg(long)]
+        procedure_code: Option<String>,
+        #[arg(long)]
+        document_number: Option<String>,
+        /// YYYY-MM-DD
+        #[arg(long)]
+        issued_on: Option<chrono::NaiveDate>,
+        /// YYYY-MM-DD
+        #[arg(long)]
+        valid_until: Option<chrono::NaiveDate>,
+        #[arg(long)]
+        officer: Option<String>,
+        /// Page files (PNG, JPEG, TIFF, scanner PDF), in order.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Print the effective configuration.
+    Config,
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Create a key; the key is printed once, alone on the last line.
+    Create {
+        #[arg(long)]
+        name: String,
+        /// admin, intake, reader, issuer or auditor.
+        #[arg(long)]
+        role: Role,
+    },
+}
+
+fn main() -> ExitCode {
+    ensure_single_threaded_openmp();
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// libtesseract's OpenMP runtime reads `OMP_THREAD_LIMIT` when the library
+/// loads, before `main`. Unless it is already 1, set it and replace this
+/// process with a fresh copy of itself, so every engine is single-threaded
+/// whatever the operator's environment.
+fn ensure_single_threaded_openmp() {
+    use std::os::unix::process::CommandExt;
+    let (name, value) = sohoa::ocr::SINGLE_THREAD_ENV;
+    if std::env::var_os(name).is_some_and(|v| v == value) {
+        return;
+    }
+    // SAFETY: called first thing in main, before any other thread exists.
+    unsafe { std::env::set_var(name, value) };
+    let mut args = std::env::args_os();
+    let argv0 = args.next().unwrap_or_else(|| "sohoa".into());
+    let err = std::process::Command::new("/proc/self/exe").arg0(argv0).args(args).exec();
+    eprintln!("warning: could not restart with {name}={value} ({err}); OCR will be much slower");
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let listen = match &cli.command {
+        Command::Serve { listen, .. } => listen.clone(),
+        _ => None,
+    };
+    let settings = Settings::load(
+        cli.config.as_deref(),
+        FlagOverrides {
+            listen,
+            data_dir: cli.data_dir.clone(),
+        },
+    )?;
+    sohoa::telemetry::init(&settings);
+    match cli.command {
+        Command::Config => {
+            print!("{}", settings.to_toml());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Serve { no_workers, .. } => serve(settings, !no_workers).await,
+        Command::Worker => worker(settings).await,
+        Command::Keys {
+            command: KeysCommand::Create { name, role },
+        } => {
+            let name = name.trim();
+            anyhow::ensure!(!name.is_empty(), "the key needs a name (--name)");
+            let services = Services::open(settings).await?;
+            let key = auth::generate_key();
+            services.repo.create_api_key(name, role, &auth::hash_key(&key)).await?;
+            println!("Created API key {name:?} with role {role}. It is shown only this once:");
+            println!("{key}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Ingest {
+            subject,
+            kind,
+            dossier_code,
+            procedure_code,
+            document_number,
+            issued_on,
+            valid_until,
+            officer,
+            files,
+        } => {
+            let meta = UploadMeta {
+                subject_id: subject,
+                kind,
+                dossier_code,
+                procedure_code,
+                document_number,
+                issued_on,
+                valid_until,
+                officer,
+            };
+            ingest(settings, meta, files).await
+        }
+    }
+}
+
+async fn serve(settings: Settings, workers: bool) -> anyhow::Result<ExitCode> {
+    let services = Services::open(settings).await?;
+    log_backends(&services);
+    let app = Application::build(services, workers).await?;
+    // Tests and scripts read this line to find the port.
+    println!("sohoa listening on http://{}", app.address());
+    tracing::info!(address = %app.address(), "listening");
+    app.run_until_stopped().await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn worker(settings: Settings) -> anyhow::Result<ExitCode> {
+    let services = Services::open(settings).await?;
+    log_backends(&services);
+    let (stop, stop_rx) = tokio::sync::watch::channel(false);
+    let handles = startup::start_workers(&services, stop_rx).await?;
+    tokio::signal::ctrl_c().await.context("waiting for a shutdown signal")?;
+    tracing::info!("stopping workers");
+    startup::stop_workers(stop, handles).await;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn log_backends(services: &Services) {
+    tracing::info!(
+        database = %startup::redact_url(&services.settings.database_url()),
+        blobs = %services.settings.blob_url(),
+        "stores open"
+    );
+}
+
+async fn ingest(settings: Settings, meta: UploadMeta, paths: Vec<PathBuf>) -> anyhow::Result<ExitCode> {
+    let mut files = Vec::new();
+    for path in &paths {
+        let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+        files.push(UploadedFile::new(bytes.into()));
+    }
+    let services = Services::open(settings).await?;
+    let submitted = services.intake().submit(meta, files, "cli").await?;
+    let record_id = submitted.record.id.clone();
+    if submitted.duplicate {
+        eprintln!("These pages are already on file as record {record_id}; nothing new was stored.");
+    } else {
+        let bars = indicatif::MultiProgress::new();
+        if !std::io::stderr().is_terminal() {
+            bars.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+        }
+        let style = indicatif::ProgressStyle::with_template("{spinner} page {prefix}: {msg}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner());
+        let page_bars: Vec<indicatif::ProgressBar> = submitted
+            .record
+            .pages
+            .iter()
+            .map(|p| {
+                let bar = bars.add(indicatif::ProgressBar::new_spinner());
+                bar.set_style(style.clone());
+                bar.set_prefix(p.n.to_string());
+                bar.set_message("recognising text…");
+                bar.enable_steady_tick(std::time::Duration::from_millis(120));
+                bar
+            })
+            .collect();
+        let done_bars = page_bars.clone();
+        let ocr = services.ocr_pool();
+        ocr.warm_up().await.context("starting OCR (is tesseract-ocr-vie installed?)")?;
+        let count = ocr.size();
+        sohoa::jobs::run_record(services.job_context(ocr), &record_id, count, move |n| {
+            if let Some(bar) = done_bars.get(n as usize - 1) {
+                bar.finish_with_message("done");
+            }
+        })
+        .await;
+        for bar in page_bars {
+            bar.finish_and_clear();
+        }
+    }
+    let record = services
+        .repo
+        .record(&record_id)
+        .await?
+        .context("the record vanished")?;
+    let failed = record.status == sohoa::domain::RecordStatus::Failed;
+    let view = UploadView {
+        record: record.into(),
+        duplicate: submitted.duplicate,
+    };
+    println!("{}", serde_json::to_string_pretty(&view)?);
+    Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+}

@@ -1,0 +1,187 @@
+//! Wiring: opens the database and blob store, builds the HTTP server and the
+//! job workers, and runs them until a shutdown signal.
+
+use std::net::{SocketAddr, TcpListener};
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::middleware::from_fn;
+use actix_web::{App, HttpServer, web};
+use anyhow::Context;
+use tokio::sync::{Notify, watch};
+use tokio::task::JoinHandle;
+
+use crate::config::Settings;
+use crate::http::{self, AppState};
+use crate::intake::Intake;
+use crate::intake::decode::Limits;
+use crate::jobs::{self, JobContext};
+use crate::ocr::OcrPool;
+use crate::storage::blobs::BlobStore;
+use crate::storage::db::{self, Repository};
+
+/// How long shutdown waits for workers to finish the page they are on.
+const WORKER_GRACE: Duration = Duration::from_secs(30);
+
+/// The stores and shared handles every entry point (server, worker, CLI) needs.
+#[derive(Clone)]
+pub struct Services {
+    pub settings: Arc<Settings>,
+    pub repo: Arc<dyn Repository>,
+    pub blobs: BlobStore,
+    pub jobs_queued: Arc<Notify>,
+}
+
+impl Services {
+    /// Opens the configured database (running migrations) and blob store.
+    pub async fn open(settings: Settings) -> anyhow::Result<Self> {
+        let repo = db::open(&settings.database_url())
+            .await
+            .with_context(|| format!("opening the database {}", redact_url(&settings.database_url())))?;
+        let blobs = BlobStore::open(&settings.blob_url())
+            .with_context(|| format!("opening the blob store {}", settings.blob_url()))?;
+        Ok(Self {
+            settings: Arc::new(settings),
+            repo,
+            blobs,
+            jobs_queued: Arc::new(Notify::new()),
+        })
+    }
+
+    pub fn limits(&self) -> Limits {
+        Limits {
+            max_pixels: self.settings.max_page_pixels,
+            max_pages: self.settings.max_pages,
+        }
+    }
+
+    pub fn intake(&self) -> Intake {
+        Intake::new(
+            self.repo.clone(),
+            self.blobs.clone(),
+            self.limits(),
+            self.settings.job_max_attempts,
+            self.jobs_queued.clone(),
+        )
+    }
+
+    /// An OCR pool sized from the settings.
+    pub fn ocr_pool(&self) -> OcrPool {
+        let tessdata = Some(self.settings.tessdata_dir.clone()).filter(|d| !d.is_empty());
+        OcrPool::new(self.settings.ocr_workers(), &self.settings.ocr_languages, tessdata)
+    }
+
+    pub fn job_context(&self, ocr: OcrPool) -> JobContext {
+        JobContext {
+            repo: self.repo.clone(),
+            blobs: self.blobs.clone(),
+            ocr,
+            limits: self.limits(),
+            lease: self.settings.job_lease(),
+            jobs_queued: self.jobs_queued.clone(),
+        }
+    }
+}
+
+/// Hides a password in a database URL before it is logged.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let userinfo = &url[scheme + 3..at];
+            let user = userinfo.split(':').next().unwrap_or("");
+            format!("{}://{user}:***@{}", &url[..scheme], &url[at + 1..])
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// Starts the job workers, after checking that OCR can start.
+pub async fn start_workers(services: &Services, stop: watch::Receiver<bool>) -> anyhow::Result<Vec<JoinHandle<()>>> {
+    let ocr = services.ocr_pool();
+    ocr.warm_up().await.context("starting OCR (is tesseract-ocr-vie installed?)")?;
+    tracing::info!(
+        engines = ocr.size(),
+        languages = %services.settings.ocr_languages,
+        omp_thread_limit = %std::env::var("OMP_THREAD_LIMIT").unwrap_or_default(),
+        "OCR workers started"
+    );
+    let count = ocr.size();
+    Ok(jobs::spawn_workers(services.job_context(ocr), count, stop))
+}
+
+pub struct Application {
+    server: actix_web::dev::Server,
+    address: SocketAddr,
+    workers: Vec<JoinHandle<()>>,
+    stop: watch::Sender<bool>,
+}
+
+impl Application {
+    /// Binds the listener (port 0 picks a free one) and, with `workers`, starts
+    /// the job workers. Nothing is served until [`Application::run_until_stopped`].
+    pub async fn build(services: Services, workers: bool) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind(&services.settings.listen)
+            .with_context(|| format!("binding {}", services.settings.listen))?;
+        let address = listener.local_addr()?;
+        let (stop, stop_rx) = watch::channel(false);
+        let workers = if workers {
+            start_workers(&services, stop_rx).await?
+        } else {
+            tracing::info!("running without workers: OCR jobs wait for a `sohoa worker`");
+            Vec::new()
+        };
+        let state = web::Data::new(AppState {
+            repo: services.repo.clone(),
+            blobs: services.blobs.clone(),
+            intake: Arc::new(services.intake()),
+            settings: services.settings.clone(),
+        });
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(state.clone())
+                .wrap(from_fn(http::log_requests))
+                .configure(http::routes)
+        })
+        .shutdown_timeout(30)
+        .listen(listener)?
+        .run();
+        Ok(Self {
+            server,
+            address,
+            workers,
+            stop,
+        })
+    }
+
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    /// Serves until SIGINT or SIGTERM, then lets workers finish their page.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        self.server.await?;
+        stop_workers(self.stop, self.workers).await;
+        Ok(())
+    }
+}
+
+/// Asks workers to stop and waits for them, up to a grace period; a page
+/// still running after it is taken over by the next worker once its lease ends.
+pub async fn stop_workers(stop: watch::Sender<bool>, workers: Vec<JoinHandle<()>>) {
+    let _ = stop.send(true);
+    let all = futures_util::future::join_all(workers);
+    if tokio::time::timeout(WORKER_GRACE, all).await.is_err() {
+        tracing::warn!("workers did not stop in time; their jobs will be taken over after the lease");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact_url;
+
+    #[test]
+    fn passwords_in_database_urls_are_hidden() {
+        assert_eq!(redact_url("postgres://u:secret@h:5432/db"), "postgres://u:***@h:5432/db");
+        assert_eq!(redact_url("sqlite://./data/sohoa.db"), "sqlite://./data/sohoa.db");
+    }
+}

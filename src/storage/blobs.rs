@@ -1,0 +1,183 @@
+//! One facade over `object_store` with domain names. Blobs are content
+//! addressed: an original file is stored once under its SHA-256, however many
+//! records name it, and is never overwritten with other bytes.
+//!
+//! `file://DIR` (the default) keeps blobs in a local folder and fsyncs each one
+//! before `put_original` returns, so an acknowledged scan survives power loss.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use object_store::local::LocalFileSystem;
+use object_store::path::Path;
+use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
+
+use crate::domain::Sha256Digest;
+use crate::telemetry::spawn_blocking_in_span;
+
+#[derive(Debug, thiserror::Error)]
+pub enum BlobError {
+    #[error("blob store URL {0:?} is not supported (use file://DIR)")]
+    UnsupportedUrl(String),
+    #[error("blob {0} not found")]
+    NotFound(Sha256Digest),
+    #[error("blob {digest} is corrupt: its bytes hash to {actual}")]
+    Corrupt {
+        digest: Sha256Digest,
+        actual: Sha256Digest,
+    },
+    #[error("blob store unavailable: {0}")]
+    Unavailable(String),
+}
+
+impl From<object_store::Error> for BlobError {
+    fn from(e: object_store::Error) -> Self {
+        BlobError::Unavailable(e.to_string())
+    }
+}
+
+#[derive(Clone)]
+pub struct BlobStore {
+    store: Arc<dyn ObjectStore>,
+    /// Set for local folders, so that writes can be fsynced.
+    local_root: Option<PathBuf>,
+}
+
+impl BlobStore {
+    /// Opens the store named by `url`.
+    pub fn open(url: &str) -> Result<Self, BlobError> {
+        if let Some(dir) = url.strip_prefix("file://") {
+            let root = PathBuf::from(dir);
+            std::fs::create_dir_all(&root)
+                .map_err(|e| BlobError::Unavailable(format!("{}: {e}", root.display())))?;
+            let root = root
+                .canonicalize()
+                .map_err(|e| BlobError::Unavailable(format!("{}: {e}", root.display())))?;
+            let store = LocalFileSystem::new_with_prefix(&root)?;
+            return Ok(Self {
+                store: Arc::new(store),
+                local_root: Some(root),
+            });
+        }
+        Err(BlobError::UnsupportedUrl(url.to_owned()))
+    }
+
+    /// An in-memory store, for unit tests.
+    pub fn in_memory() -> Self {
+        Self {
+            store: Arc::new(object_store::memory::InMemory::new()),
+            local_root: None,
+        }
+    }
+
+    fn original_path(digest: &Sha256Digest) -> Path {
+        let hex = digest.to_hex();
+        Path::from(format!("originals/{}/{}/{}", &hex[..2], &hex[2..4], hex))
+    }
+
+    /// Stores an original file under its digest, durably. Storing bytes that
+    /// are already there is a no-op.
+    pub async fn put_original(&self, digest: &Sha256Digest, bytes: Bytes) -> Result<(), BlobError> {
+        let path = Self::original_path(digest);
+        if self.exists(&path).await? {
+            return Ok(());
+        }
+        self.store.put(&path, PutPayload::from(bytes)).await?;
+        self.sync(&path).await
+    }
+
+    /// Reads an original back, checking that its bytes still match its name.
+    pub async fn get_original(&self, digest: &Sha256Digest) -> Result<Bytes, BlobError> {
+        let path = Self::original_path(digest);
+        let bytes = match self.store.get(&path).await {
+            Ok(result) => result.bytes().await?,
+            Err(object_store::Error::NotFound { .. }) => return Err(BlobError::NotFound(*digest)),
+            Err(e) => return Err(e.into()),
+        };
+        let actual = Sha256Digest::of(&bytes);
+        if actual != *digest {
+            return Err(BlobError::Corrupt {
+                digest: *digest,
+                actual,
+            });
+        }
+        Ok(bytes)
+    }
+
+    pub async fn has_original(&self, digest: &Sha256Digest) -> Result<bool, BlobError> {
+        self.exists(&Self::original_path(digest)).await
+    }
+
+    /// A cheap round trip to the store, for health checks.
+    pub async fn ping(&self) -> Result<(), BlobError> {
+        self.exists(&Path::from("healthz")).await.map(|_| ())
+    }
+
+    async fn exists(&self, path: &Path) -> Result<bool, BlobError> {
+        match self.store.head(path).await {
+            Ok(_) => Ok(true),
+            Err(object_store::Error::NotFound { .. }) => Ok(false),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// fsyncs a freshly written local file and its folder. Object stores
+    /// acknowledge durability themselves.
+    async fn sync(&self, path: &Path) -> Result<(), BlobError> {
+        let Some(root) = &self.local_root else {
+            return Ok(());
+        };
+        let file = root.join(path.as_ref());
+        spawn_blocking_in_span(move || -> std::io::Result<()> {
+            std::fs::File::open(&file)?.sync_all()?;
+            if let Some(dir) = file.parent() {
+                std::fs::File::open(dir)?.sync_all()?;
+            }
+            Ok(())
+        })
+        .await
+        .map_err(|e| BlobError::Unavailable(e.to_string()))?
+        .map_err(|e| BlobError::Unavailable(e.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn an_original_comes_back_byte_identical_and_is_stored_once() {
+        let store = BlobStore::in_memory();
+        let bytes = Bytes::from_static(b"scan bytes");
+        let digest = Sha256Digest::of(&bytes);
+        assert!(!store.has_original(&digest).await.unwrap());
+        store.put_original(&digest, bytes.clone()).await.unwrap();
+        store.put_original(&digest, bytes.clone()).await.unwrap();
+        assert_eq!(store.get_original(&digest).await.unwrap(), bytes);
+    }
+
+    #[tokio::test]
+    async fn a_missing_original_is_not_found() {
+        let store = BlobStore::in_memory();
+        let digest = Sha256Digest::of(b"nothing");
+        assert!(matches!(
+            store.get_original(&digest).await,
+            Err(BlobError::NotFound(_))
+        ));
+    }
+
+    #[tokio::test]
+    async fn a_local_folder_store_writes_files_under_their_digest() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = BlobStore::open(&format!("file://{}", dir.path().display())).unwrap();
+        let bytes = Bytes::from_static(b"page");
+        let digest = Sha256Digest::of(&bytes);
+        store.put_original(&digest, bytes).await.unwrap();
+        let hex = digest.to_hex();
+        assert!(dir
+            .path()
+            .join(format!("originals/{}/{}/{}", &hex[..2], &hex[2..4], hex))
+            .exists());
+    }
+}

@@ -1,0 +1,239 @@
+//! Records, pages, jobs and keys. [`Repository`] is the one interface the rest
+//! of sohoa uses; each backend implements it in its own file, where its SQL
+//! dialect stays. Backends are chosen by URL scheme in [`open`].
+
+mod sqlite;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+
+use crate::domain::{DocumentKind, RecordStatus, Role, Sha256Digest, SubjectId};
+
+pub use sqlite::SqliteRepository;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("database URL {0:?} is not supported (use sqlite://PATH)")]
+    UnsupportedUrl(String),
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("stored data is inconsistent: {0}")]
+    Corrupt(String),
+    #[error("database error: {0}")]
+    Query(String),
+    #[error("migration failed: {0}")]
+    Migration(String),
+}
+
+impl From<sqlx::Error> for DbError {
+    fn from(e: sqlx::Error) -> Self {
+        match &e {
+            sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed => {
+                DbError::Unavailable(e.to_string())
+            }
+            sqlx::Error::Database(db) if db.is_unique_violation() => {
+                DbError::Conflict(db.message().to_owned())
+            }
+            _ => DbError::Query(e.to_string()),
+        }
+    }
+}
+
+/// Opens the database named by `url`, running its migrations.
+pub async fn open(url: &str) -> Result<Arc<dyn Repository>, DbError> {
+    if url.starts_with("sqlite:") {
+        return Ok(Arc::new(SqliteRepository::open(url).await?));
+    }
+    Err(DbError::UnsupportedUrl(url.to_owned()))
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ApiKey {
+    pub id: i64,
+    pub name: String,
+    pub role: Role,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Metadata of a record as the uploader declared it, already validated.
+#[derive(Debug, Clone, Default)]
+pub struct RecordMeta {
+    pub dossier_code: Option<String>,
+    pub procedure_code: Option<String>,
+    pub document_number: Option<String>,
+    pub issued_on: Option<NaiveDate>,
+    pub valid_until: Option<NaiveDate>,
+    pub officer: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewRecord {
+    pub id: String,
+    pub subject_id: SubjectId,
+    pub kind: DocumentKind,
+    pub meta: RecordMeta,
+    pub fingerprint: Sha256Digest,
+    pub created_by: String,
+    pub pages: Vec<NewPage>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewPage {
+    pub n: u32,
+    pub sha256: Sha256Digest,
+    pub bytes: u64,
+    pub content_type: &'static str,
+    pub file_page: u32,
+    pub width: u32,
+    pub height: u32,
+    pub dpi: Option<u32>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Record {
+    pub id: String,
+    pub subject_id: String,
+    pub kind: DocumentKind,
+    pub status: RecordStatus,
+    pub status_reason: Option<String>,
+    pub meta: RecordMeta,
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub pages: Vec<Page>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Page {
+    pub n: u32,
+    pub sha256: Sha256Digest,
+    pub bytes: u64,
+    pub content_type: String,
+    pub file_page: u32,
+    pub width: u32,
+    pub height: u32,
+    pub dpi: Option<u32>,
+    pub ocr_text: Option<String>,
+    pub ocr_confidence: Option<u32>,
+}
+
+/// What inserting a record did.
+#[derive(Debug)]
+pub enum Inserted {
+    Created(Record),
+    /// The same pages were already on file for this subject and kind.
+    Duplicate(Record),
+}
+
+/// Filters for a subject's records, newest first.
+#[derive(Debug, Clone, Default)]
+pub struct RecordQuery {
+    pub kind: Option<DocumentKind>,
+    /// Only records older than this record id (ids are time-ordered UUID v7).
+    pub before: Option<String>,
+    pub limit: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobKind {
+    /// Recognise the text of one page.
+    OcrPage,
+}
+
+impl JobKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobKind::OcrPage => "ocr_page",
+        }
+    }
+}
+
+/// A job a worker has claimed and holds the lease of.
+#[derive(Debug, Clone)]
+pub struct Job {
+    pub id: i64,
+    pub kind: String,
+    pub record_id: String,
+    pub page_n: Option<u32>,
+    /// Including the current one.
+    pub attempts: u32,
+    pub max_attempts: u32,
+}
+
+/// The result of OCR on one page.
+#[derive(Debug, Clone)]
+pub struct PageText {
+    pub text: String,
+    pub confidence: u32,
+}
+
+#[async_trait]
+pub trait Repository: Send + Sync {
+    /// A cheap round trip, for health checks.
+    async fn ping(&self) -> Result<(), DbError>;
+
+    async fn create_api_key(&self, name: &str, role: Role, key_hash: &str)
+    -> Result<ApiKey, DbError>;
+    async fn api_key_by_hash(&self, key_hash: &str) -> Result<Option<ApiKey>, DbError>;
+
+    /// The live record (not failed or rejected) with exactly these files.
+    async fn find_same_pages(
+        &self,
+        subject: &SubjectId,
+        kind: DocumentKind,
+        fingerprint: &Sha256Digest,
+    ) -> Result<Option<Record>, DbError>;
+
+    /// Inserts the record, its pages and one OCR job per page in one
+    /// transaction. `max_attempts` bounds each job's retries.
+    async fn insert_record(&self, record: NewRecord, max_attempts: u32)
+    -> Result<Inserted, DbError>;
+
+    async fn record(&self, id: &str) -> Result<Option<Record>, DbError>;
+
+    /// A subject's records, newest first, with their pages but without OCR text.
+    async fn subject_records(
+        &self,
+        subject: &SubjectId,
+        query: &RecordQuery,
+    ) -> Result<Vec<Record>, DbError>;
+
+    /// Claims the oldest runnable job (queued and due, or running with an
+    /// expired lease), optionally only among one record's jobs.
+    async fn claim_job(
+        &self,
+        worker: &str,
+        lease: Duration,
+        only_record: Option<&str>,
+    ) -> Result<Option<Job>, DbError>;
+
+    /// Extends a lease the worker still holds; false when it has lost it.
+    async fn renew_lease(&self, job_id: i64, worker: &str, lease: Duration)
+    -> Result<bool, DbError>;
+
+    /// Stores a page's text, finishes the job, and moves the record to
+    /// `pending_review` once every page has text. One transaction.
+    async fn finish_ocr_page(&self, job: &Job, worker: &str, text: &PageText)
+    -> Result<(), DbError>;
+
+    /// Puts a job back in the queue to run again after `delay`.
+    async fn retry_job(
+        &self,
+        job: &Job,
+        worker: &str,
+        error: &str,
+        delay: Duration,
+    ) -> Result<(), DbError>;
+
+    /// Ends a job as failed and marks its record `failed` with the reason.
+    async fn fail_job(&self, job: &Job, worker: &str, error: &str) -> Result<(), DbError>;
+
+    /// Jobs not yet done or failed, for one record.
+    async fn open_jobs(&self, record_id: &str) -> Result<u32, DbError>;
+}

@@ -1,0 +1,35 @@
+//! Logging setup, and running blocking work on tokio's blocking pool without
+//! losing the caller's tracing span.
+//!
+//! Rule for every log line: no document text, names or ID numbers at info
+//! level. Records are named by their id, requests by their route pattern.
+
+use tracing_subscriber::EnvFilter;
+
+use crate::config::Settings;
+
+/// Installs the global subscriber. Logs go to stderr so that stdout stays for
+/// command output (keys, JSON records, the listening address).
+pub fn init(settings: &Settings) {
+    let filter = EnvFilter::try_new(&settings.log).unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let result = if settings.log_format == "json" {
+        builder.json().try_init()
+    } else {
+        builder.try_init()
+    };
+    // A second init (tests, or the CLI calling twice) keeps the first subscriber.
+    drop(result);
+}
+
+/// `tokio::task::spawn_blocking`, inside the current span.
+pub fn spawn_blocking_in_span<F, R>(f: F) -> tokio::task::JoinHandle<R>
+where
+    F: FnOnce() -> R + Send + 'static,
+    R: Send + 'static,
+{
+    let span = tracing::Span::current();
+    tokio::task::spawn_blocking(move || span.in_scope(f))
+}
