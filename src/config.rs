@@ -81,7 +81,7 @@ pub enum ConfigError {
     #[error("configuration file {0} does not exist")]
     MissingFile(PathBuf),
     #[error("invalid configuration: {0}")]
-    Invalid(#[from] Box<figment::Error>),
+    Invalid(Box<figment::Error>),
     #[error("invalid configuration: {0}")]
     Value(String),
 }
@@ -102,7 +102,9 @@ impl Settings {
         figment = figment
             .merge(Env::prefixed("SOHOA_").ignore(&["config"]))
             .merge(Serialized::defaults(flags));
-        let settings: Settings = figment.extract().map_err(Box::new)?;
+        let settings: Settings = figment
+            .extract()
+            .map_err(|e| ConfigError::Invalid(Box::new(e)))?;
         settings.check()?;
         Ok(settings)
     }
@@ -196,7 +198,10 @@ mod tests {
 
     #[test]
     fn a_missing_config_file_is_an_error() {
-        let err = Settings::load(Some(Path::new("/nonexistent/sohoa.toml")), Default::default());
+        let err = Settings::load(
+            Some(Path::new("/nonexistent/sohoa.toml")),
+            Default::default(),
+        );
         assert!(matches!(err, Err(ConfigError::MissingFile(_))));
     }
 }

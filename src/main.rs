@@ -15,7 +15,11 @@ use sohoa::intake::{UploadMeta, UploadedFile};
 use sohoa::startup::{self, Application, Services};
 
 #[derive(Parser)]
-#[command(name = "sohoa", version, about = "Digitise, store and reuse citizens' papers at one-stop-shop counters")]
+#[command(
+    name = "sohoa",
+    version,
+    about = "Digitise, store and reuse citizens' papers at one-stop-shop counters"
+)]
 struct Cli {
     /// Configuration file (TOML). Default: ./sohoa.toml when it exists.
     #[arg(long, global = true, env = "SOHOA_CONFIG")]
@@ -90,7 +94,10 @@ enum KeysCommand {
 fn main() -> ExitCode {
     ensure_single_threaded_openmp();
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
@@ -120,7 +127,10 @@ fn ensure_single_threaded_openmp() {
     unsafe { std::env::set_var(name, value) };
     let mut args = std::env::args_os();
     let argv0 = args.next().unwrap_or_else(|| "sohoa".into());
-    let err = std::process::Command::new("/proc/self/exe").arg0(argv0).args(args).exec();
+    let err = std::process::Command::new("/proc/self/exe")
+        .arg0(argv0)
+        .args(args)
+        .exec();
     eprintln!("warning: could not restart with {name}={value} ({err}); OCR will be much slower");
 }
 
@@ -151,7 +161,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             anyhow::ensure!(!name.is_empty(), "the key needs a name (--name)");
             let services = Services::open(settings).await?;
             let key = auth::generate_key();
-            services.repo.create_api_key(name, role, &auth::hash_key(&key)).await?;
+            services
+                .repo
+                .create_api_key(name, role, &auth::hash_key(&key))
+                .await?;
             println!("Created API key {name:?} with role {role}. It is shown only this once:");
             println!("{key}");
             Ok(ExitCode::SUCCESS)
@@ -198,7 +211,9 @@ async fn worker(settings: Settings) -> anyhow::Result<ExitCode> {
     log_backends(&services);
     let (stop, stop_rx) = tokio::sync::watch::channel(false);
     let handles = startup::start_workers(&services, stop_rx).await?;
-    tokio::signal::ctrl_c().await.context("waiting for a shutdown signal")?;
+    tokio::signal::ctrl_c()
+        .await
+        .context("waiting for a shutdown signal")?;
     tracing::info!("stopping workers");
     startup::stop_workers(stop, handles).await;
     Ok(ExitCode::SUCCESS)
@@ -212,7 +227,11 @@ fn log_backends(services: &Services) {
     );
 }
 
-async fn ingest(settings: Settings, meta: UploadMeta, paths: Vec<PathBuf>) -> anyhow::Result<ExitCode> {
+async fn ingest(
+    settings: Settings,
+    meta: UploadMeta,
+    paths: Vec<PathBuf>,
+) -> anyhow::Result<ExitCode> {
     let mut files = Vec::new();
     for path in &paths {
         let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
@@ -245,7 +264,9 @@ async fn ingest(settings: Settings, meta: UploadMeta, paths: Vec<PathBuf>) -> an
             .collect();
         let done_bars = page_bars.clone();
         let ocr = services.ocr_pool();
-        ocr.warm_up().await.context("starting OCR (is tesseract-ocr-vie installed?)")?;
+        ocr.warm_up()
+            .await
+            .context("starting OCR (is tesseract-ocr-vie installed?)")?;
         let count = ocr.size();
         sohoa::jobs::run_record(services.job_context(ocr), &record_id, count, move |n| {
             if let Some(bar) = done_bars.get(n as usize - 1) {
@@ -268,5 +289,9 @@ async fn ingest(settings: Settings, meta: UploadMeta, paths: Vec<PathBuf>) -> an
         duplicate: submitted.duplicate,
     };
     println!("{}", serde_json::to_string_pretty(&view)?);
-    Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+    Ok(if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
 }

@@ -35,9 +35,12 @@ pub struct Services {
 impl Services {
     /// Opens the configured database (running migrations) and blob store.
     pub async fn open(settings: Settings) -> anyhow::Result<Self> {
-        let repo = db::open(&settings.database_url())
-            .await
-            .with_context(|| format!("opening the database {}", redact_url(&settings.database_url())))?;
+        let repo = db::open(&settings.database_url()).await.with_context(|| {
+            format!(
+                "opening the database {}",
+                redact_url(&settings.database_url())
+            )
+        })?;
         let blobs = BlobStore::open(&settings.blob_url())
             .with_context(|| format!("opening the blob store {}", settings.blob_url()))?;
         Ok(Self {
@@ -68,7 +71,11 @@ impl Services {
     /// An OCR pool sized from the settings.
     pub fn ocr_pool(&self) -> OcrPool {
         let tessdata = Some(self.settings.tessdata_dir.clone()).filter(|d| !d.is_empty());
-        OcrPool::new(self.settings.ocr_workers(), &self.settings.ocr_languages, tessdata)
+        OcrPool::new(
+            self.settings.ocr_workers(),
+            &self.settings.ocr_languages,
+            tessdata,
+        )
     }
 
     pub fn job_context(&self, ocr: OcrPool) -> JobContext {
@@ -96,9 +103,14 @@ pub fn redact_url(url: &str) -> String {
 }
 
 /// Starts the job workers, after checking that OCR can start.
-pub async fn start_workers(services: &Services, stop: watch::Receiver<bool>) -> anyhow::Result<Vec<JoinHandle<()>>> {
+pub async fn start_workers(
+    services: &Services,
+    stop: watch::Receiver<bool>,
+) -> anyhow::Result<Vec<JoinHandle<()>>> {
     let ocr = services.ocr_pool();
-    ocr.warm_up().await.context("starting OCR (is tesseract-ocr-vie installed?)")?;
+    ocr.warm_up()
+        .await
+        .context("starting OCR (is tesseract-ocr-vie installed?)")?;
     tracing::info!(
         engines = ocr.size(),
         languages = %services.settings.ocr_languages,
@@ -171,7 +183,9 @@ pub async fn stop_workers(stop: watch::Sender<bool>, workers: Vec<JoinHandle<()>
     let _ = stop.send(true);
     let all = futures_util::future::join_all(workers);
     if tokio::time::timeout(WORKER_GRACE, all).await.is_err() {
-        tracing::warn!("workers did not stop in time; their jobs will be taken over after the lease");
+        tracing::warn!(
+            "workers did not stop in time; their jobs will be taken over after the lease"
+        );
     }
 }
 
@@ -181,7 +195,13 @@ mod tests {
 
     #[test]
     fn passwords_in_database_urls_are_hidden() {
-        assert_eq!(redact_url("postgres://u:secret@h:5432/db"), "postgres://u:***@h:5432/db");
-        assert_eq!(redact_url("sqlite://./data/sohoa.db"), "sqlite://./data/sohoa.db");
+        assert_eq!(
+            redact_url("postgres://u:secret@h:5432/db"),
+            "postgres://u:***@h:5432/db"
+        );
+        assert_eq!(
+            redact_url("sqlite://./data/sohoa.db"),
+            "sqlite://./data/sohoa.db"
+        );
     }
 }

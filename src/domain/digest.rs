@@ -76,6 +76,9 @@ mod tests {
     fn list_fingerprint_depends_on_order() {
         let a = Sha256Digest::of(b"a");
         let b = Sha256Digest::of(b"b");
-        assert_ne!(Sha256Digest::of_list([&a, &b]), Sha256Digest::of_list([&b, &a]));
+        assert_ne!(
+            Sha256Digest::of_list([&a, &b]),
+            Sha256Digest::of_list([&b, &a])
+        );
     }
 }

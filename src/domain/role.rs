@@ -54,7 +54,9 @@ impl FromStr for Role {
             .into_iter()
             .find(|r| r.as_str() == s)
             .ok_or_else(|| {
-                format!("unknown role {s:?}; expected one of admin, intake, reader, issuer, auditor")
+                format!(
+                    "unknown role {s:?}; expected one of admin, intake, reader, issuer, auditor"
+                )
             })
     }
 }

@@ -178,8 +178,14 @@ mod tests {
 
     #[test]
     fn a_personal_id_with_an_unknown_province_is_rejected() {
-        assert_eq!(parse("003090012345"), Err(SubjectIdError::UnknownProvince(3)));
-        assert_eq!(parse("097090012345"), Err(SubjectIdError::UnknownProvince(97)));
+        assert_eq!(
+            parse("003090012345"),
+            Err(SubjectIdError::UnknownProvince(3))
+        );
+        assert_eq!(
+            parse("097090012345"),
+            Err(SubjectIdError::UnknownProvince(97))
+        );
     }
 
     #[test]
@@ -189,8 +195,14 @@ mod tests {
 
     #[test]
     fn a_personal_id_with_a_birth_year_in_the_future_is_rejected() {
-        assert_eq!(parse("001234012345"), Err(SubjectIdError::FutureBirthYear(2034)));
-        assert_eq!(parse("001401012345"), Err(SubjectIdError::FutureBirthYear(2101)));
+        assert_eq!(
+            parse("001234012345"),
+            Err(SubjectIdError::FutureBirthYear(2034))
+        );
+        assert_eq!(
+            parse("001401012345"),
+            Err(SubjectIdError::FutureBirthYear(2101))
+        );
     }
 
     #[test]
@@ -214,14 +226,24 @@ mod tests {
     fn a_branch_code_is_accepted_with_or_without_its_hyphen() {
         assert_eq!(parse("0100109106-001").unwrap().as_str(), "0100109106-001");
         assert_eq!(parse("0100109106001").unwrap().as_str(), "0100109106-001");
-        assert_eq!(parse("0100109106-000"), Err(SubjectIdError::BadBranchSuffix));
+        assert_eq!(
+            parse("0100109106-000"),
+            Err(SubjectIdError::BadBranchSuffix)
+        );
         assert_eq!(parse("0100109107-001"), Err(SubjectIdError::BadCheckDigit));
         assert_eq!(parse("01001-09106001"), Err(SubjectIdError::BadShape));
     }
 
     #[test]
     fn other_shapes_are_rejected() {
-        for bad in ["", "   ", "12345", "00109001234a", "0010900123456789", "001-090012345"] {
+        for bad in [
+            "",
+            "   ",
+            "12345",
+            "00109001234a",
+            "0010900123456789",
+            "001-090012345",
+        ] {
             assert!(parse(bad).is_err(), "{bad:?} should be rejected");
         }
     }

@@ -60,7 +60,9 @@ impl FromRequest for Caller {
             .map(|k| k.trim().to_owned());
         Box::pin(async move {
             let state = state.ok_or_else(ApiError::unauthorized)?;
-            let key = key.filter(|k| k.starts_with(KEY_PREFIX)).ok_or_else(ApiError::unauthorized)?;
+            let key = key
+                .filter(|k| k.starts_with(KEY_PREFIX))
+                .ok_or_else(ApiError::unauthorized)?;
             let found = state.repo.api_key_by_hash(&hash_key(&key)).await?;
             let found = found.ok_or_else(ApiError::unauthorized)?;
             Ok(Caller {
@@ -92,6 +94,9 @@ mod tests {
             role: Role::Reader,
         };
         assert!(caller.require(&[Role::Reader, Role::Admin]).is_ok());
-        assert_eq!(caller.require(&[Role::Intake]).unwrap_err().code(), "forbidden");
+        assert_eq!(
+            caller.require(&[Role::Intake]).unwrap_err().code(),
+            "forbidden"
+        );
     }
 }

@@ -56,7 +56,9 @@ impl ApiError {
         Self {
             status: StatusCode::SERVICE_UNAVAILABLE,
             code,
-            message: format!("the {what} is not reachable right now; nothing was saved. Try again in a moment"),
+            message: format!(
+                "the {what} is not reachable right now; nothing was saved. Try again in a moment"
+            ),
             cause: Some(cause.to_string()),
         }
     }
@@ -78,7 +80,11 @@ impl ApiError {
     }
 
     pub fn not_found(what: &str) -> Self {
-        Self::new(StatusCode::NOT_FOUND, "not_found", format!("{what} not found"))
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("{what} not found"),
+        )
     }
 
     pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
@@ -145,10 +151,14 @@ impl From<IntakeError> for ApiError {
                     "unsupported_media_type",
                     message,
                 ),
-                DecodeError::Unreadable(_) => {
-                    Self::new(StatusCode::UNPROCESSABLE_ENTITY, "unreadable_image", message)
+                DecodeError::Unreadable(_) => Self::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "unreadable_image",
+                    message,
+                ),
+                DecodeError::TooLarge { .. } | DecodeError::TooManyPages(_) => {
+                    Self::too_large(message)
                 }
-                DecodeError::TooLarge { .. } | DecodeError::TooManyPages(_) => Self::too_large(message),
             },
             IntakeError::Blob(b) => b.into(),
             IntakeError::Db(d) => d.into(),
@@ -175,11 +185,25 @@ impl From<actix_multipart::MultipartError> for ApiError {
 }
 
 /// JSON bodies that fail to parse answer in the same shape as every other error.
-pub fn json_error_handler(err: actix_web::error::JsonPayloadError, _req: &actix_web::HttpRequest) -> actix_web::Error {
-    ApiError::bad_request("invalid_json", format!("the request body is not valid JSON for this endpoint: {err}")).into()
+pub fn json_error_handler(
+    err: actix_web::error::JsonPayloadError,
+    _req: &actix_web::HttpRequest,
+) -> actix_web::Error {
+    ApiError::bad_request(
+        "invalid_json",
+        format!("the request body is not valid JSON for this endpoint: {err}"),
+    )
+    .into()
 }
 
 /// Query strings that fail to parse, likewise.
-pub fn query_error_handler(err: actix_web::error::QueryPayloadError, _req: &actix_web::HttpRequest) -> actix_web::Error {
-    ApiError::bad_request("invalid_query", format!("the query string is not valid for this endpoint: {err}")).into()
+pub fn query_error_handler(
+    err: actix_web::error::QueryPayloadError,
+    _req: &actix_web::HttpRequest,
+) -> actix_web::Error {
+    ApiError::bad_request(
+        "invalid_query",
+        format!("the query string is not valid for this endpoint: {err}"),
+    )
+    .into()
 }

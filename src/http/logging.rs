@@ -21,7 +21,10 @@ pub async fn log_requests(
     let _enter = span.enter();
     match result {
         Ok(mut res) => {
-            let route = res.request().match_pattern().unwrap_or_else(|| "(unmatched)".into());
+            let route = res
+                .request()
+                .match_pattern()
+                .unwrap_or_else(|| "(unmatched)".into());
             tracing::info!(
                 route = %route,
                 status = res.status().as_u16(),
@@ -29,7 +32,8 @@ pub async fn log_requests(
                 "request"
             );
             if let Ok(value) = HeaderValue::from_str(&request_id) {
-                res.headers_mut().insert(HeaderName::from_static("x-request-id"), value);
+                res.headers_mut()
+                    .insert(HeaderName::from_static("x-request-id"), value);
             }
             Ok(res)
         }

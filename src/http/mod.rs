@@ -41,11 +41,16 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route("/records", web::post().to(records::upload))
                 .route("/records/{id}", web::get().to(records::get_record))
                 .route("/records/{id}/pages/{n}", web::get().to(records::get_page))
-                .route("/subjects/{subject_id}/records", web::get().to(subjects::list_records)),
+                .route(
+                    "/subjects/{subject_id}/records",
+                    web::get().to(subjects::list_records),
+                ),
         )
         .default_service(web::to(not_found));
 }
 
 async fn not_found() -> Result<actix_web::HttpResponse, ApiError> {
-    Err(ApiError::not_found("endpoint (see /openapi.json for the API)"))
+    Err(ApiError::not_found(
+        "endpoint (see /openapi.json for the API)",
+    ))
 }

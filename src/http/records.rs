@@ -77,12 +77,18 @@ pub async fn upload(
                 let mut buf = BytesMut::new();
                 while let Some(chunk) = field.try_next().await? {
                     if buf.len() + chunk.len() > MAX_META_BYTES {
-                        return Err(ApiError::bad_request("invalid_meta", "the meta part is larger than 64 KiB"));
+                        return Err(ApiError::bad_request(
+                            "invalid_meta",
+                            "the meta part is larger than 64 KiB",
+                        ));
                     }
                     buf.extend_from_slice(&chunk);
                 }
                 let parsed: UploadMeta = serde_json::from_slice(&buf).map_err(|e| {
-                    ApiError::bad_request("invalid_meta", format!("the meta part is not valid JSON for an upload: {e}"))
+                    ApiError::bad_request(
+                        "invalid_meta",
+                        format!("the meta part is not valid JSON for an upload: {e}"),
+                    )
                 })?;
                 meta = Some(parsed);
             }
@@ -122,13 +128,18 @@ pub async fn upload(
             other => {
                 return Err(ApiError::bad_request(
                     "unexpected_part",
-                    format!("unexpected part {other:?}: send one `meta` part and one or more `page` parts"),
+                    format!(
+                        "unexpected part {other:?}: send one `meta` part and one or more `page` parts"
+                    ),
                 ));
             }
         }
     }
     let meta = meta.ok_or_else(|| {
-        ApiError::bad_request("missing_meta", "the upload has no `meta` part with the owner ID and kind")
+        ApiError::bad_request(
+            "missing_meta",
+            "the upload has no `meta` part with the owner ID and kind",
+        )
     })?;
     let submitted = state.intake.submit(meta, files, &caller.key_name).await?;
     let status = if submitted.duplicate {

@@ -51,7 +51,10 @@ pub async fn list_records(
         Some(k) => Some(k.parse::<DocumentKind>().map_err(|_| {
             ApiError::bad_request(
                 "unknown_kind",
-                format!("unknown document kind {k:?}; use one of: {}", DocumentKind::codes()),
+                format!(
+                    "unknown document kind {k:?}; use one of: {}",
+                    DocumentKind::codes()
+                ),
             )
         })?),
     };

@@ -65,7 +65,11 @@ pub struct PageImage {
 
 impl std::fmt::Debug for PageImage {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "PageImage({}x{}, dpi {:?})", self.width, self.height, self.dpi)
+        write!(
+            f,
+            "PageImage({}x{}, dpi {:?})",
+            self.width, self.height, self.dpi
+        )
     }
 }
 
@@ -93,7 +97,10 @@ pub enum DecodeError {
 }
 
 /// Decodes every page of `bytes`.
-pub fn decode_all(bytes: &[u8], limits: &Limits) -> Result<(MediaType, Vec<PageImage>), DecodeError> {
+pub fn decode_all(
+    bytes: &[u8],
+    limits: &Limits,
+) -> Result<(MediaType, Vec<PageImage>), DecodeError> {
     let media = MediaType::sniff(bytes).ok_or(DecodeError::UnknownType)?;
     let pages = match media {
         MediaType::Png | MediaType::Jpeg => vec![decode_single(bytes, media, limits, 1)?],
@@ -107,7 +114,11 @@ pub fn decode_all(bytes: &[u8], limits: &Limits) -> Result<(MediaType, Vec<PageI
 }
 
 /// Decodes page `file_page` (1-based) of `bytes`.
-pub fn decode_page(bytes: &[u8], file_page: u32, limits: &Limits) -> Result<PageImage, DecodeError> {
+pub fn decode_page(
+    bytes: &[u8],
+    file_page: u32,
+    limits: &Limits,
+) -> Result<PageImage, DecodeError> {
     let media = MediaType::sniff(bytes).ok_or(DecodeError::UnknownType)?;
     let mut pages = match media {
         MediaType::Png | MediaType::Jpeg => vec![decode_single(bytes, media, limits, 1)?],
@@ -116,7 +127,9 @@ pub fn decode_page(bytes: &[u8], file_page: u32, limits: &Limits) -> Result<Page
     };
     if media == MediaType::Png || media == MediaType::Jpeg {
         if file_page != 1 {
-            return Err(DecodeError::Unreadable(format!("it has no page {file_page}")));
+            return Err(DecodeError::Unreadable(format!(
+                "it has no page {file_page}"
+            )));
         }
         return Ok(pages.remove(0));
     }
@@ -127,7 +140,9 @@ pub fn decode_page(bytes: &[u8], file_page: u32, limits: &Limits) -> Result<Page
 
 fn check_size(page: u32, width: u32, height: u32, limits: &Limits) -> Result<(), DecodeError> {
     if width == 0 || height == 0 {
-        return Err(DecodeError::Unreadable(format!("page {page} has no pixels")));
+        return Err(DecodeError::Unreadable(format!(
+            "page {page} has no pixels"
+        )));
     }
     if width as u64 * height as u64 > limits.max_pixels {
         return Err(DecodeError::TooLarge {
@@ -148,9 +163,9 @@ fn image_error(page: u32, e: image::ImageError, limits: &Limits) -> DecodeError 
             height: 0,
             max_pixels: limits.max_pixels,
         },
-        image::ImageError::Unsupported(u) => {
-            DecodeError::Unsupported(format!("page {page} uses a format variant sohoa cannot read: {u}"))
-        }
+        image::ImageError::Unsupported(u) => DecodeError::Unsupported(format!(
+            "page {page} uses a format variant sohoa cannot read: {u}"
+        )),
         other => DecodeError::Unreadable(other.to_string()),
     }
 }
@@ -233,7 +248,11 @@ fn jpeg_dpi(bytes: &[u8]) -> Option<u32> {
     None
 }
 
-fn decode_tiff(bytes: &[u8], limits: &Limits, only: Option<u32>) -> Result<Vec<PageImage>, DecodeError> {
+fn decode_tiff(
+    bytes: &[u8],
+    limits: &Limits,
+    only: Option<u32>,
+) -> Result<Vec<PageImage>, DecodeError> {
     use tiff::decoder::{Decoder, DecodingResult};
     use tiff::tags::Tag;
 
@@ -250,7 +269,8 @@ fn decode_tiff(bytes: &[u8], limits: &Limits, only: Option<u32>) -> Result<Vec<P
         other => DecodeError::Unreadable(other.to_string()),
     };
     let mut tiff_limits = tiff::decoder::Limits::default();
-    tiff_limits.decoding_buffer_size = usize::try_from(limits.max_pixels.saturating_mul(8)).unwrap_or(usize::MAX);
+    tiff_limits.decoding_buffer_size =
+        usize::try_from(limits.max_pixels.saturating_mul(8)).unwrap_or(usize::MAX);
     let mut decoder = Decoder::new(Cursor::new(bytes))
         .map_err(unreadable)?
         .with_limits(tiff_limits);
@@ -323,7 +343,9 @@ fn decode_tiff(bytes: &[u8], limits: &Limits, only: Option<u32>) -> Result<Vec<P
     Ok(pages)
 }
 
-fn tiff_dpi<R: std::io::Read + std::io::Seek>(decoder: &mut tiff::decoder::Decoder<R>) -> Option<u32> {
+fn tiff_dpi<R: std::io::Read + std::io::Seek>(
+    decoder: &mut tiff::decoder::Decoder<R>,
+) -> Option<u32> {
     use tiff::tags::Tag;
     let value = decoder.find_tag(Tag::XResolution).ok().flatten()?;
     let res = match value {
@@ -349,7 +371,11 @@ fn luma(samples: &[u8], channels: usize) -> Vec<u8> {
         .collect()
 }
 
-fn decode_pdf(bytes: &[u8], limits: &Limits, only: Option<u32>) -> Result<Vec<PageImage>, DecodeError> {
+fn decode_pdf(
+    bytes: &[u8],
+    limits: &Limits,
+    only: Option<u32>,
+) -> Result<Vec<PageImage>, DecodeError> {
     use lopdf::{Document, LoadOptions, Object};
 
     let max_stream = usize::try_from(limits.max_pixels.saturating_mul(4)).unwrap_or(usize::MAX);
@@ -376,7 +402,11 @@ fn decode_pdf(bytes: &[u8], limits: &Limits, only: Option<u32>) -> Result<Vec<Pa
         // The largest image the page draws is its scan.
         let (resources, inherited) = doc.get_page_resources(page_id).map_err(|_| no_image())?;
         let mut dicts: Vec<&lopdf::Dictionary> = resources.into_iter().collect();
-        dicts.extend(inherited.iter().filter_map(|id| doc.get_dictionary(*id).ok()));
+        dicts.extend(
+            inherited
+                .iter()
+                .filter_map(|id| doc.get_dictionary(*id).ok()),
+        );
         let mut best: Option<(&lopdf::Stream, u32, u32)> = None;
         for dict in dicts {
             let Ok(xobjects) = dict.get_deref(b"XObject", &doc).and_then(Object::as_dict) else {
@@ -397,10 +427,11 @@ fn decode_pdf(bytes: &[u8], limits: &Limits, only: Option<u32>) -> Result<Vec<Pa
                         .ok()
                         .and_then(|v| u32::try_from(v).ok())
                 };
-                if let (Some(w), Some(h)) = (dim(b"Width"), dim(b"Height")) {
-                    if best.is_none_or(|(_, bw, bh)| (w as u64 * h as u64) > (bw as u64 * bh as u64)) {
-                        best = Some((stream, w, h));
-                    }
+                if let (Some(w), Some(h)) = (dim(b"Width"), dim(b"Height"))
+                    && best
+                        .is_none_or(|(_, bw, bh)| (w as u64 * h as u64) > (bw as u64 * bh as u64))
+                {
+                    best = Some((stream, w, h));
                 }
             }
         }
@@ -446,7 +477,9 @@ fn pdf_raw_image(
     let channels = match stream.dict.get_deref(b"ColorSpace", doc) {
         Ok(Object::Name(name)) if name == b"DeviceGray" => 1,
         Ok(Object::Name(name)) if name == b"DeviceRGB" => 3,
-        Ok(Object::Array(items)) if items.first().and_then(|o| o.as_name().ok()) == Some(b"ICCBased") => {
+        Ok(Object::Array(items))
+            if items.first().and_then(|o| o.as_name().ok()) == Some(b"ICCBased") =>
+        {
             items
                 .get(1)
                 .and_then(|o| doc.dereference(o).ok())
@@ -462,7 +495,11 @@ fn pdf_raw_image(
         )));
     }
     let (w, h) = (width as usize, height as usize);
-    let row = if bpc == 1 { w.div_ceil(8) } else { w * channels as usize };
+    let row = if bpc == 1 {
+        w.div_ceil(8)
+    } else {
+        w * channels as usize
+    };
     let expected = row * h;
     let data = stream
         .decompressed_content_with_limit(expected)
@@ -473,7 +510,9 @@ fn pdf_raw_image(
             other => DecodeError::Unreadable(format!("page {page}: {other}")),
         })?;
     if data.len() < expected {
-        return Err(DecodeError::Unreadable(format!("page {page}'s image is cut short")));
+        return Err(DecodeError::Unreadable(format!(
+            "page {page}'s image is cut short"
+        )));
     }
     let gray = match (channels, bpc) {
         (1, 8) => data[..expected].to_vec(),
@@ -505,7 +544,11 @@ fn pdf_page_width_points(doc: &lopdf::Document, page_id: lopdf::ObjectId) -> Opt
     let mut dict = doc.get_dictionary(page_id).ok()?;
     for _ in 0..32 {
         if let Ok(boxed) = dict.get_deref(b"MediaBox", doc).and_then(Object::as_array) {
-            let n: Vec<f64> = boxed.iter().filter_map(|o| o.as_float().ok()).map(f64::from).collect();
+            let n: Vec<f64> = boxed
+                .iter()
+                .filter_map(|o| o.as_float().ok())
+                .map(f64::from)
+                .collect();
             return (n.len() == 4).then(|| (n[2] - n[0]).abs());
         }
         let parent = dict.get(b"Parent").and_then(Object::as_reference).ok()?;
@@ -533,7 +576,10 @@ mod tests {
             yppu: (dpi as f64 / 0.0254).round() as u32,
             unit: png::Unit::Meter,
         }));
-        enc.write_header().unwrap().write_image_data(img.as_raw()).unwrap();
+        enc.write_header()
+            .unwrap()
+            .write_image_data(img.as_raw())
+            .unwrap();
         out
     }
 
@@ -541,7 +587,10 @@ mod tests {
     fn a_png_states_its_size_and_resolution() {
         let (media, pages) = decode_all(&png_with_dpi(40, 30, 300), &LIMITS).unwrap();
         assert_eq!(media, MediaType::Png);
-        assert_eq!((pages[0].width, pages[0].height, pages[0].dpi), (40, 30, Some(300)));
+        assert_eq!(
+            (pages[0].width, pages[0].height, pages[0].dpi),
+            (40, 30, Some(300))
+        );
     }
 
     #[test]
@@ -551,12 +600,22 @@ mod tests {
             max_pages: 1,
         };
         let err = decode_all(&png_with_dpi(40, 30, 300), &limits).unwrap_err();
-        assert!(matches!(err, DecodeError::TooLarge { width: 40, height: 30, .. }));
+        assert!(matches!(
+            err,
+            DecodeError::TooLarge {
+                width: 40,
+                height: 30,
+                ..
+            }
+        ));
     }
 
     #[test]
     fn text_is_not_an_image() {
-        assert_eq!(decode_all(b"hello", &LIMITS).unwrap_err(), DecodeError::UnknownType);
+        assert_eq!(
+            decode_all(b"hello", &LIMITS).unwrap_err(),
+            DecodeError::UnknownType
+        );
     }
 
     #[test]

@@ -6,4 +6,4 @@
 pub mod decode;
 pub mod pipeline;
 
-pub use pipeline::{Intake, IntakeError, Submitted, UploadedFile, UploadMeta};
+pub use pipeline::{Intake, IntakeError, Submitted, UploadMeta, UploadedFile};

@@ -131,7 +131,11 @@ impl Intake {
 
         let pages = self.decode_files(&files).await?;
         let fingerprint = Sha256Digest::of_list(files.iter().map(|f| &f.sha256));
-        if let Some(existing) = self.repo.find_same_pages(&subject, kind, &fingerprint).await? {
+        if let Some(existing) = self
+            .repo
+            .find_same_pages(&subject, kind, &fingerprint)
+            .await?
+        {
             tracing::info!(record = %existing.id, "same pages already on file");
             return Ok(Submitted {
                 record: existing,
@@ -140,7 +144,9 @@ impl Intake {
         }
 
         for file in &files {
-            self.blobs.put_original(&file.sha256, file.bytes.clone()).await?;
+            self.blobs
+                .put_original(&file.sha256, file.bytes.clone())
+                .await?;
         }
         let new = NewRecord {
             id: uuid::Uuid::now_v7().to_string(),
@@ -174,13 +180,14 @@ impl Intake {
         for (index, file) in files.iter().enumerate() {
             let bytes = file.bytes.clone();
             let limits = self.limits;
-            let (media, decoded) = spawn_blocking_in_span(move || decode::decode_all(&bytes, &limits))
-                .await
-                .map_err(|e| IntakeError::Internal(e.to_string()))?
-                .map_err(|source| IntakeError::Decode {
-                    file: index + 1,
-                    source,
-                })?;
+            let (media, decoded) =
+                spawn_blocking_in_span(move || decode::decode_all(&bytes, &limits))
+                    .await
+                    .map_err(|e| IntakeError::Internal(e.to_string()))?
+                    .map_err(|source| IntakeError::Decode {
+                        file: index + 1,
+                        source,
+                    })?;
             for (i, page) in decoded.iter().enumerate() {
                 if pages.len() >= self.limits.max_pages {
                     return Err(IntakeError::TooManyPages(self.limits.max_pages));
@@ -205,21 +212,21 @@ fn validate_meta(meta: &UploadMeta) -> Result<RecordMeta, IntakeError> {
     let text = |name: &str, value: &Option<String>| -> Result<Option<String>, IntakeError> {
         match value.as_deref().map(str::trim) {
             None | Some("") => Ok(None),
-            Some(v) if v.chars().count() > MAX_TEXT_FIELD => Err(IntakeError::InvalidMeta(format!(
-                "{name} is longer than {MAX_TEXT_FIELD} characters"
-            ))),
+            Some(v) if v.chars().count() > MAX_TEXT_FIELD => Err(IntakeError::InvalidMeta(
+                format!("{name} is longer than {MAX_TEXT_FIELD} characters"),
+            )),
             Some(v) if v.chars().any(char::is_control) => Err(IntakeError::InvalidMeta(format!(
                 "{name} contains control characters"
             ))),
             Some(v) => Ok(Some(v.to_owned())),
         }
     };
-    if let (Some(issued), Some(until)) = (meta.issued_on, meta.valid_until) {
-        if until < issued {
-            return Err(IntakeError::InvalidMeta(
-                "valid_until is before issued_on".into(),
-            ));
-        }
+    if let (Some(issued), Some(until)) = (meta.issued_on, meta.valid_until)
+        && until < issued
+    {
+        return Err(IntakeError::InvalidMeta(
+            "valid_until is before issued_on".into(),
+        ));
     }
     Ok(RecordMeta {
         dossier_code: text("dossier_code", &meta.dossier_code)?,

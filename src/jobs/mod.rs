@@ -77,12 +77,20 @@ fn worker_id(n: usize) -> String {
         .map(|h| h.trim().to_owned())
         .unwrap_or_else(|_| "host".into());
     let tag = uuid::Uuid::now_v7().simple().to_string();
-    format!("{host}-{}-{n}-{}", std::process::id(), &tag[tag.len() - 6..])
+    format!(
+        "{host}-{}-{n}-{}",
+        std::process::id(),
+        &tag[tag.len() - 6..]
+    )
 }
 
 /// Starts `count` workers that run until `stop` turns true. Each runs one job
 /// at a time, so `count` bounds the jobs in flight.
-pub fn spawn_workers(ctx: JobContext, count: usize, stop: watch::Receiver<bool>) -> Vec<JoinHandle<()>> {
+pub fn spawn_workers(
+    ctx: JobContext,
+    count: usize,
+    stop: watch::Receiver<bool>,
+) -> Vec<JoinHandle<()>> {
     (0..count)
         .map(|n| {
             let ctx = ctx.clone();
@@ -96,7 +104,12 @@ pub fn spawn_workers(ctx: JobContext, count: usize, stop: watch::Receiver<bool>)
 /// Runs the jobs of one record to completion in this process, calling
 /// `on_page` as each page finishes (the CLI's progress bars). Returns when no
 /// job of the record is left open, whoever ran them.
-pub async fn run_record(ctx: JobContext, record_id: &str, count: usize, on_page: impl Fn(u32) + Send + Sync + 'static) {
+pub async fn run_record(
+    ctx: JobContext,
+    record_id: &str,
+    count: usize,
+    on_page: impl Fn(u32) + Send + Sync + 'static,
+) {
     let on_page = Arc::new(on_page);
     let (_keep, stop) = watch::channel(false);
     let mut handles = Vec::new();
@@ -137,7 +150,11 @@ pub async fn run_record(ctx: JobContext, record_id: &str, count: usize, on_page:
         match ctx.repo.open_jobs(record_id).await {
             Ok(0) => return,
             Ok(_) => {
-                if let Ok(Some(job)) = ctx.repo.claim_job(&worker_id(0), ctx.lease, Some(record_id)).await {
+                if let Ok(Some(job)) = ctx
+                    .repo
+                    .claim_job(&worker_id(0), ctx.lease, Some(record_id))
+                    .await
+                {
                     let page = job.page_n;
                     run_job(&ctx, &worker_id(0), job).await;
                     if let Some(p) = page {
@@ -155,7 +172,12 @@ pub async fn run_record(ctx: JobContext, record_id: &str, count: usize, on_page:
     }
 }
 
-async fn worker_loop(ctx: JobContext, id: String, only_record: Option<String>, mut stop: watch::Receiver<bool>) {
+async fn worker_loop(
+    ctx: JobContext,
+    id: String,
+    only_record: Option<String>,
+    mut stop: watch::Receiver<bool>,
+) {
     tracing::debug!(worker = %id, "worker started");
     loop {
         if *stop.borrow() {
@@ -164,7 +186,11 @@ async fn worker_loop(ctx: JobContext, id: String, only_record: Option<String>, m
         // Register interest before looking, so a notification between the
         // empty claim and the wait is not missed.
         let queued = ctx.jobs_queued.notified();
-        match ctx.repo.claim_job(&id, ctx.lease, only_record.as_deref()).await {
+        match ctx
+            .repo
+            .claim_job(&id, ctx.lease, only_record.as_deref())
+            .await
+        {
             Ok(Some(job)) => {
                 run_job(&ctx, &id, job).await;
                 continue;
@@ -231,7 +257,10 @@ fn spawn_lease_renewer(ctx: JobContext, worker: String, job_id: i64) -> JoinHand
             match ctx.repo.renew_lease(job_id, &worker, ctx.lease).await {
                 Ok(true) => {}
                 Ok(false) => {
-                    tracing::warn!(job = job_id, "lost the job's lease; another worker may take it over");
+                    tracing::warn!(
+                        job = job_id,
+                        "lost the job's lease; another worker may take it over"
+                    );
                     return;
                 }
                 Err(e) => tracing::warn!(job = job_id, error = %e, "cannot renew the job's lease"),
@@ -242,7 +271,10 @@ fn spawn_lease_renewer(ctx: JobContext, worker: String, job_id: i64) -> JoinHand
 
 async fn execute(ctx: &JobContext, job: &Job) -> Result<PageText, JobFailure> {
     if job.kind != JobKind::OcrPage.as_str() {
-        return Err(JobFailure::permanent(format!("unknown job kind {:?}", job.kind)));
+        return Err(JobFailure::permanent(format!(
+            "unknown job kind {:?}",
+            job.kind
+        )));
     }
     let n = job
         .page_n

@@ -68,7 +68,11 @@ impl OcrPool {
 
     /// Creates one engine now, so a missing language pack is reported at start.
     pub async fn warm_up(&self) -> Result<(), OcrError> {
-        let _permit = self.permits.acquire().await.map_err(|e| OcrError::Task(e.to_string()))?;
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|e| OcrError::Task(e.to_string()))?;
         let (languages, tessdata) = (self.languages.clone(), self.tessdata.clone());
         let engine = spawn_blocking_in_span(move || new_engine(&languages, tessdata.as_deref()))
             .await
@@ -78,8 +82,16 @@ impl OcrPool {
     }
 
     /// Recognises the text of one page. `dpi` helps Tesseract size its glyphs.
-    pub async fn recognise(&self, page: GrayImage, dpi: Option<u32>) -> Result<Recognised, OcrError> {
-        let _permit = self.permits.acquire().await.map_err(|e| OcrError::Task(e.to_string()))?;
+    pub async fn recognise(
+        &self,
+        page: GrayImage,
+        dpi: Option<u32>,
+    ) -> Result<Recognised, OcrError> {
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|e| OcrError::Task(e.to_string()))?;
         let engine = self.idle.lock().expect("engine pool poisoned").pop();
         let (languages, tessdata) = (self.languages.clone(), self.tessdata.clone());
         let (engine, result) = spawn_blocking_in_span(move || {
@@ -104,15 +116,27 @@ impl OcrPool {
 
 fn new_engine(languages: &str, tessdata: Option<&str>) -> Result<Engine, OcrError> {
     let started = std::time::Instant::now();
-    let engine = tesseract::Tesseract::new(tessdata, Some(languages)).map_err(|e| OcrError::Init {
-        languages: languages.to_owned(),
-        reason: e.to_string(),
-    })?;
-    tracing::debug!(elapsed_ms = started.elapsed().as_millis() as u64, "Tesseract engine ready");
+    let mut engine =
+        tesseract::Tesseract::new(tessdata, Some(languages)).map_err(|e| OcrError::Init {
+            languages: languages.to_owned(),
+            reason: e.to_string(),
+        })?;
+    // The library defaults to one uniform text block; scanned papers have
+    // headers, columns and stamps. Automatic layout analysis is what the
+    // `tesseract` command uses, and reads them far better.
+    engine.set_page_seg_mode(tesseract::PageSegMode::PsmAuto);
+    tracing::debug!(
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "Tesseract engine ready"
+    );
     Ok(Engine(engine))
 }
 
-fn run(engine: Engine, page: &GrayImage, dpi: Option<u32>) -> (Option<Engine>, Result<Recognised, OcrError>) {
+fn run(
+    engine: Engine,
+    page: &GrayImage,
+    dpi: Option<u32>,
+) -> (Option<Engine>, Result<Recognised, OcrError>) {
     let (width, height) = page.dimensions();
     let tess = match engine
         .0

@@ -175,9 +175,10 @@ mod tests {
         let digest = Sha256Digest::of(&bytes);
         store.put_original(&digest, bytes).await.unwrap();
         let hex = digest.to_hex();
-        assert!(dir
-            .path()
-            .join(format!("originals/{}/{}/{}", &hex[..2], &hex[2..4], hex))
-            .exists());
+        assert!(
+            dir.path()
+                .join(format!("originals/{}/{}/{}", &hex[..2], &hex[2..4], hex))
+                .exists()
+        );
     }
 }

@@ -178,8 +178,12 @@ pub trait Repository: Send + Sync {
     /// A cheap round trip, for health checks.
     async fn ping(&self) -> Result<(), DbError>;
 
-    async fn create_api_key(&self, name: &str, role: Role, key_hash: &str)
-    -> Result<ApiKey, DbError>;
+    async fn create_api_key(
+        &self,
+        name: &str,
+        role: Role,
+        key_hash: &str,
+    ) -> Result<ApiKey, DbError>;
     async fn api_key_by_hash(&self, key_hash: &str) -> Result<Option<ApiKey>, DbError>;
 
     /// The live record (not failed or rejected) with exactly these files.
@@ -192,8 +196,11 @@ pub trait Repository: Send + Sync {
 
     /// Inserts the record, its pages and one OCR job per page in one
     /// transaction. `max_attempts` bounds each job's retries.
-    async fn insert_record(&self, record: NewRecord, max_attempts: u32)
-    -> Result<Inserted, DbError>;
+    async fn insert_record(
+        &self,
+        record: NewRecord,
+        max_attempts: u32,
+    ) -> Result<Inserted, DbError>;
 
     async fn record(&self, id: &str) -> Result<Option<Record>, DbError>;
 
@@ -214,13 +221,21 @@ pub trait Repository: Send + Sync {
     ) -> Result<Option<Job>, DbError>;
 
     /// Extends a lease the worker still holds; false when it has lost it.
-    async fn renew_lease(&self, job_id: i64, worker: &str, lease: Duration)
-    -> Result<bool, DbError>;
+    async fn renew_lease(
+        &self,
+        job_id: i64,
+        worker: &str,
+        lease: Duration,
+    ) -> Result<bool, DbError>;
 
     /// Stores a page's text, finishes the job, and moves the record to
     /// `pending_review` once every page has text. One transaction.
-    async fn finish_ocr_page(&self, job: &Job, worker: &str, text: &PageText)
-    -> Result<(), DbError>;
+    async fn finish_ocr_page(
+        &self,
+        job: &Job,
+        worker: &str,
+        text: &PageText,
+    ) -> Result<(), DbError>;
 
     /// Puts a job back in the queue to run again after `delay`.
     async fn retry_job(

@@ -61,11 +61,12 @@ impl SqliteRepository {
     }
 
     async fn pages_of(&self, record_id: &str) -> Result<Vec<Page>, DbError> {
-        let rows: Vec<PageRow> =
-            sqlx::query_as(AssertSqlSafe(format!("{PAGE_COLUMNS} WHERE record_id = $1 ORDER BY n")))
-                .bind(record_id)
-                .fetch_all(&self.pool)
-                .await?;
+        let rows: Vec<PageRow> = sqlx::query_as(AssertSqlSafe(format!(
+            "{PAGE_COLUMNS} WHERE record_id = $1 ORDER BY n"
+        )))
+        .bind(record_id)
+        .fetch_all(&self.pool)
+        .await?;
         rows.into_iter().map(PageRow::into_page).collect()
     }
 }
@@ -117,7 +118,8 @@ struct RecordRow {
 impl RecordRow {
     fn into_record(self, pages: Vec<Page>) -> Result<Record, DbError> {
         Ok(Record {
-            kind: DocumentKind::from_str(&self.kind).map_err(|e| DbError::Corrupt(e.to_string()))?,
+            kind: DocumentKind::from_str(&self.kind)
+                .map_err(|e| DbError::Corrupt(e.to_string()))?,
             status: RecordStatus::from_str(&self.status).map_err(DbError::Corrupt)?,
             id: self.id,
             subject_id: self.subject_id,
@@ -219,7 +221,9 @@ impl Repository for SqliteRepository {
         .fetch_one(&self.pool)
         .await
         .map_err(|e| match DbError::from(e) {
-            DbError::Conflict(_) => DbError::Conflict(format!("a key named {name:?} already exists")),
+            DbError::Conflict(_) => {
+                DbError::Conflict(format!("a key named {name:?} already exists"))
+            }
             other => other,
         })?;
         row.into_key()
@@ -334,10 +338,11 @@ impl Repository for SqliteRepository {
     }
 
     async fn record(&self, id: &str) -> Result<Option<Record>, DbError> {
-        let row: Option<RecordRow> = sqlx::query_as(AssertSqlSafe(format!("{RECORD_COLUMNS} WHERE id = $1")))
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row: Option<RecordRow> =
+            sqlx::query_as(AssertSqlSafe(format!("{RECORD_COLUMNS} WHERE id = $1")))
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
         match row {
             Some(row) => {
                 let pages = self.pages_of(&row.id).await?;
@@ -437,7 +442,12 @@ impl Repository for SqliteRepository {
         Ok(done.rows_affected() == 1)
     }
 
-    async fn finish_ocr_page(&self, job: &Job, worker: &str, text: &PageText) -> Result<(), DbError> {
+    async fn finish_ocr_page(
+        &self,
+        job: &Job,
+        worker: &str,
+        text: &PageText,
+    ) -> Result<(), DbError> {
         let now = ts(Utc::now());
         let mut tx = self.pool.begin().await?;
         let owned = sqlx::query(
@@ -451,7 +461,10 @@ impl Repository for SqliteRepository {
         .await?;
         if owned.rows_affected() != 1 {
             // The lease ran out and another worker owns the job now: its result wins.
-            return Err(DbError::Conflict(format!("job {} is no longer ours", job.id)));
+            return Err(DbError::Conflict(format!(
+                "job {} is no longer ours",
+                job.id
+            )));
         }
         sqlx::query(
             "UPDATE pages SET ocr_text = $1, ocr_confidence = $2, ocr_done_at = $3 \

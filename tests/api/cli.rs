@@ -1,0 +1,117 @@
+//! The command line: keys and ingest.
+
+use std::process::Command;
+
+use crate::helpers::{BIN, SUBJECT, expected_phrases, fixture, sha256sum};
+
+fn sohoa(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+    Command::new(BIN)
+        .arg("--data-dir")
+        .arg(dir)
+        .args(args)
+        .env("SOHOA_LOG", "warn")
+        .env("SOHOA_OCR_WORKERS", "1")
+        .output()
+        .expect("sohoa runs")
+}
+
+#[test]
+fn keys_create_prints_the_key_alone_on_the_last_line_and_refuses_a_taken_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = sohoa(
+        dir.path(),
+        &["keys", "create", "--name", "desk-7", "--role", "intake"],
+    );
+    assert!(out.status.success());
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let last = stdout.lines().last().unwrap();
+    assert!(
+        last.starts_with("sohoa_") && !last.contains(' '),
+        "{stdout}"
+    );
+
+    let again = sohoa(
+        dir.path(),
+        &["keys", "create", "--name", "desk-7", "--role", "reader"],
+    );
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
+
+    let bad_role = sohoa(
+        dir.path(),
+        &["keys", "create", "--name", "x", "--role", "root"],
+    );
+    assert!(!bad_role.status.success());
+    assert!(String::from_utf8_lossy(&bad_role.stderr).contains("unknown role"));
+}
+
+#[test]
+fn ingest_runs_the_whole_pipeline_and_prints_the_finished_record() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = fixture("criminal_record_certificate.jpg");
+    let out = sohoa(
+        dir.path(),
+        &[
+            "ingest",
+            "--subject",
+            "046185006789",
+            "--kind",
+            "criminal_record_certificate",
+            file.to_str().unwrap(),
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let record: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(record["status"], "pending_review");
+    assert_eq!(record["created_by"], "cli");
+    assert_eq!(record["pages"][0]["sha256"], sha256sum(&file));
+    let text = record["pages"][0]["ocr_text"].as_str().unwrap();
+    for phrase in expected_phrases("criminal_record_certificate") {
+        assert!(text.contains(&phrase), "lacks {phrase:?}: {text}");
+    }
+
+    // The same file again is recognised as already on file.
+    let again = sohoa(
+        dir.path(),
+        &[
+            "ingest",
+            "--subject",
+            "046185006789",
+            "--kind",
+            "criminal_record_certificate",
+            file.to_str().unwrap(),
+        ],
+    );
+    assert!(again.status.success());
+    let dup: serde_json::Value = serde_json::from_slice(&again.stdout).unwrap();
+    assert_eq!(
+        (dup["duplicate"].as_bool(), &dup["id"]),
+        (Some(true), &record["id"])
+    );
+}
+
+#[test]
+fn ingest_with_an_invalid_owner_id_fails_clearly_and_stores_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = fixture("cccd_front.jpg");
+    let out = sohoa(
+        dir.path(),
+        &[
+            "ingest",
+            "--subject",
+            "003090012345",
+            "--kind",
+            "cccd",
+            file.to_str().unwrap(),
+        ],
+    );
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("not a province code"), "{stderr}");
+    assert!(!dir.path().join("blobs/originals").exists());
+    let _ = SUBJECT;
+}

@@ -1,0 +1,10 @@
+//! Black-box tests: the real `sohoa` binary, real SQLite, real Tesseract with
+//! Vietnamese data, driven over HTTP and the command line.
+
+mod auth;
+mod cli;
+mod errors;
+mod helpers;
+mod operations;
+mod records;
+mod restart;

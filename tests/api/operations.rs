@@ -1,0 +1,124 @@
+//! What an operator relies on: health, the API description, logs, config.
+
+use std::time::Duration;
+
+use crate::helpers::{BIN, Options, SUBJECT, TestApp, meta};
+
+#[tokio::test]
+async fn health_and_the_openapi_document_need_no_key() {
+    let app = TestApp::spawn_without_workers().await;
+    let health = app
+        .client
+        .get(format!("{}/healthz", app.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(health.status(), 200);
+    let body: serde_json::Value = health.json().await.unwrap();
+    assert_eq!(
+        (body["status"].as_str(), body["database"].as_str()),
+        (Some("ok"), Some("ok"))
+    );
+    assert!(
+        app.client
+            .get(format!("{}/healthz", app.url))
+            .send()
+            .await
+            .unwrap()
+            .headers()
+            .contains_key("x-request-id")
+    );
+
+    let doc: serde_json::Value = app
+        .client
+        .get(format!("{}/openapi.json", app.url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    for (path, method) in [
+        ("/v1/records", "post"),
+        ("/v1/records/{id}", "get"),
+        ("/v1/records/{id}/pages/{n}", "get"),
+        ("/v1/subjects/{subject_id}/records", "get"),
+        ("/healthz", "get"),
+        ("/openapi.json", "get"),
+    ] {
+        assert!(
+            doc["paths"][path][method].is_object(),
+            "OpenAPI lacks {method} {path}"
+        );
+    }
+    assert!(doc["components"]["securitySchemes"]["api_key"].is_object());
+}
+
+#[tokio::test]
+async fn info_logs_never_contain_id_numbers_names_or_document_text() {
+    let app = TestApp::spawn().await;
+    let body: serde_json::Value = app
+        .upload(
+            &app.intake_key,
+            meta("birth_certificate"),
+            &["birth_certificate.png"],
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    app.wait_until_processed(body["id"].as_str().unwrap(), Duration::from_secs(120))
+        .await;
+    app.get(&app.intake_key, &format!("/v1/subjects/{SUBJECT}/records"))
+        .await;
+    let log = app.log();
+    assert!(
+        log.contains("page recognised"),
+        "the log should say what happened:\n{log}"
+    );
+    for secret in [SUBJECT, "NGUYỄN", "Nguyễn", "KHAI SINH", "Bệnh viện"] {
+        assert!(!log.contains(secret), "the log contains {secret:?}:\n{log}");
+    }
+}
+
+#[tokio::test]
+async fn the_server_runs_ocr_single_threaded_whatever_the_environment_says() {
+    let app = TestApp::spawn_with(Options {
+        workers: false,
+        env: vec![("OMP_THREAD_LIMIT", "8".into())],
+    })
+    .await;
+    let environ = std::fs::read(format!("/proc/{}/environ", app.pid())).unwrap();
+    let vars: Vec<&[u8]> = environ.split(|b| *b == 0).collect();
+    assert!(
+        vars.contains(&&b"OMP_THREAD_LIMIT=1"[..]),
+        "OMP_THREAD_LIMIT is not 1"
+    );
+    assert!(!vars.contains(&&b"OMP_THREAD_LIMIT=8"[..]));
+}
+
+#[test]
+fn config_prints_the_effective_settings_with_environment_overrides() {
+    let out = std::process::Command::new(BIN)
+        .args(["--data-dir", "/tmp/sohoa-config-test", "config"])
+        .env("SOHOA_MAX_PAGES", "7")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("max_pages = 7"), "{text}");
+    assert!(text.contains("\"/tmp/sohoa-config-test\""), "{text}");
+
+    let bad = std::process::Command::new(BIN)
+        .arg("config")
+        .env("SOHOA_MAX_PAGES", "many")
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    assert!(
+        String::from_utf8_lossy(&bad.stderr)
+            .to_lowercase()
+            .contains("max_pages")
+    );
+}

@@ -1,0 +1,73 @@
+//! Nothing acknowledged is lost: a crash in the middle of OCR is survived.
+
+use std::time::{Duration, Instant};
+
+use crate::helpers::{Options, TestApp, meta};
+
+async fn running_jobs(app: &TestApp) -> i64 {
+    let url = format!(
+        "sqlite://{}?mode=ro",
+        app.data_dir().join("sohoa.db").display()
+    );
+    let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE state = 'running'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    n
+}
+
+#[tokio::test]
+async fn an_ocr_job_interrupted_by_a_crash_completes_after_restart() {
+    let mut app = TestApp::spawn_with(Options {
+        workers: true,
+        env: vec![("SOHOA_JOB_LEASE_SECS", "2".into())],
+    })
+    .await;
+    let body: serde_json::Value = app
+        .upload(&app.intake_key, meta("other"), &["two_page.pdf"])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = body["id"].as_str().unwrap().to_owned();
+
+    // Wait until a worker holds a job, then pull the plug.
+    let started = Instant::now();
+    while running_jobs(&app).await == 0 {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "no job started"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    app.kill();
+
+    app.restart();
+    let record = app
+        .wait_until_processed(&id, Duration::from_secs(120))
+        .await;
+    assert_eq!(record["status"], "pending_review", "{record:#}");
+    for page in record["pages"].as_array().unwrap() {
+        assert!(
+            page["ocr_text"].as_str().unwrap().contains("ĐƠN ĐỀ NGHỊ"),
+            "{page:#}"
+        );
+    }
+    let url = format!(
+        "sqlite://{}?mode=ro",
+        app.data_dir().join("sohoa.db").display()
+    );
+    let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+    let (done, attempts): (i64, i64) =
+        sqlx::query_as("SELECT COUNT(*), SUM(attempts) FROM jobs WHERE state = 'done'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(done, 2, "both page jobs finish, once each");
+    assert!(
+        attempts >= 3,
+        "the interrupted job ran again (attempts {attempts})"
+    );
+}
