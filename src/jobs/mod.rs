@@ -96,14 +96,15 @@ pub fn spawn_workers(
             let ctx = ctx.clone();
             let stop = stop.clone();
             let id = worker_id(n);
-            tokio::spawn(async move { worker_loop(ctx, id, None, stop).await })
+            tokio::spawn(async move { worker_loop(ctx, id, stop).await })
         })
         .collect()
 }
 
 /// Runs the jobs of one record to completion in this process, calling
 /// `on_page` as each page finishes (the CLI's progress bars). Returns when no
-/// job of the record is left open, whoever ran them.
+/// job of the record is left open, whoever ran them: jobs another process
+/// holds are waited for, or taken over once their lease runs out.
 pub async fn run_record(
     ctx: JobContext,
     record_id: &str,
@@ -111,73 +112,43 @@ pub async fn run_record(
     on_page: impl Fn(u32) + Send + Sync + 'static,
 ) {
     let on_page = Arc::new(on_page);
-    let (_keep, stop) = watch::channel(false);
-    let mut handles = Vec::new();
-    for n in 0..count.max(1) {
-        let ctx = ctx.clone();
-        let record = record_id.to_owned();
-        let on_page = on_page.clone();
-        let id = worker_id(n);
-        let stop = stop.clone();
-        handles.push(tokio::spawn(async move {
-            loop {
-                match ctx.repo.claim_job(&id, ctx.lease, Some(&record)).await {
-                    Ok(Some(job)) => {
-                        let page = job.page_n;
-                        run_job(&ctx, &id, job).await;
-                        if let Some(p) = page {
-                            on_page(p);
+    let handles: Vec<_> = (0..count.max(1))
+        .map(|n| {
+            let (ctx, record, on_page, id) = (
+                ctx.clone(),
+                record_id.to_owned(),
+                on_page.clone(),
+                worker_id(n),
+            );
+            tokio::spawn(async move {
+                loop {
+                    match ctx.repo.claim_job(&id, ctx.lease, Some(&record)).await {
+                        Ok(Some(job)) => {
+                            let page = job.page_n;
+                            run_job(&ctx, &id, job).await;
+                            page.into_iter().for_each(|p| on_page(p));
+                            continue;
                         }
+                        Ok(None) => match ctx.repo.open_jobs(&record).await {
+                            Ok(0) => return,
+                            Ok(_) => {}
+                            Err(e) => {
+                                tracing::warn!(error = %e, "cannot count open jobs; retrying")
+                            }
+                        },
+                        Err(e) => tracing::warn!(error = %e, "cannot claim a job; retrying"),
                     }
-                    Ok(None) => break,
-                    Err(e) => {
-                        tracing::warn!(error = %e, "cannot claim a job; retrying");
-                        tokio::time::sleep(IDLE_POLL).await;
-                    }
-                }
-                if *stop.borrow() {
-                    break;
-                }
-            }
-        }));
-    }
-    for h in handles {
-        let _ = h.await;
-    }
-    // Jobs another process holds: wait for them (or for their leases to run
-    // out, then take them over).
-    loop {
-        match ctx.repo.open_jobs(record_id).await {
-            Ok(0) => return,
-            Ok(_) => {
-                if let Ok(Some(job)) = ctx
-                    .repo
-                    .claim_job(&worker_id(0), ctx.lease, Some(record_id))
-                    .await
-                {
-                    let page = job.page_n;
-                    run_job(&ctx, &worker_id(0), job).await;
-                    if let Some(p) = page {
-                        on_page(p);
-                    }
-                } else {
                     tokio::time::sleep(IDLE_POLL).await;
                 }
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, "cannot count open jobs; retrying");
-                tokio::time::sleep(IDLE_POLL).await;
-            }
-        }
+            })
+        })
+        .collect();
+    for handle in handles {
+        let _ = handle.await;
     }
 }
 
-async fn worker_loop(
-    ctx: JobContext,
-    id: String,
-    only_record: Option<String>,
-    mut stop: watch::Receiver<bool>,
-) {
+async fn worker_loop(ctx: JobContext, id: String, mut stop: watch::Receiver<bool>) {
     tracing::debug!(worker = %id, "worker started");
     loop {
         if *stop.borrow() {
@@ -186,11 +157,7 @@ async fn worker_loop(
         // Register interest before looking, so a notification between the
         // empty claim and the wait is not missed.
         let queued = ctx.jobs_queued.notified();
-        match ctx
-            .repo
-            .claim_job(&id, ctx.lease, only_record.as_deref())
-            .await
-        {
+        match ctx.repo.claim_job(&id, ctx.lease, None).await {
             Ok(Some(job)) => {
                 run_job(&ctx, &id, job).await;
                 continue;
