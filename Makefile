@@ -1,0 +1,43 @@
+# sohoa: the two commands that do everything on a fresh Debian machine.
+#   make run    install what is missing, build, serve on 127.0.0.1:8080 (state in ./data)
+#   make test   install what is missing, then fmt, clippy and the whole test suite
+# Others: make bench (throughput and latency figures), make fixtures, make build.
+
+CARGO ?= cargo
+# Debian's python3 sees python3-pil from apt; a pyenv python3 on PATH may not.
+PYTHON ?= $(shell test -x /usr/bin/python3 && echo /usr/bin/python3 || echo python3)
+SOHOA_LISTEN ?= 127.0.0.1:8080
+export SOHOA_LISTEN
+
+.PHONY: run test deps test-deps build lint bench fixtures clean
+
+run: deps
+	$(CARGO) build --release
+	./target/release/sohoa serve
+
+deps:
+	scripts/install-deps.sh
+
+test-deps:
+	scripts/install-deps.sh --test
+
+build: deps
+	$(CARGO) build --release
+
+lint:
+	$(CARGO) fmt --check
+	$(CARGO) clippy --all-targets -- -D warnings
+
+test: test-deps lint
+	$(CARGO) test
+
+bench: test-deps
+	$(CARGO) build --release
+	$(PYTHON) bench/bench.py
+
+fixtures: test-deps
+	$(PYTHON) fixtures/make_fixtures.py
+
+clean:
+	$(CARGO) clean
+	rm -rf bench/out

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Installs what sohoa needs to build and run on Debian 12 (bookworm) and
+# newer, skipping whatever is already there. Safe to run again and again.
+#   scripts/install-deps.sh          build + run needs
+#   scripts/install-deps.sh --test   also what the test suite and benchmark use
+set -euo pipefail
+
+packages=(
+  # build
+  build-essential pkg-config clang libclang-dev
+  libtesseract-dev libleptonica-dev libsqlite3-dev
+  # run: Tesseract 5 with Vietnamese and English data
+  tesseract-ocr tesseract-ocr-vie tesseract-ocr-eng
+  ca-certificates curl
+)
+if [[ "${1:-}" == "--test" ]]; then
+  # fixtures and benchmark pages are drawn with DejaVu; jq for scripts
+  packages+=(fonts-dejavu-core python3 python3-pil jq)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if ((${#missing[@]})); then
+  echo "Installing: ${missing[*]}"
+  sudo=""
+  if [[ $(id -u) -ne 0 ]]; then sudo="sudo"; fi
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if ! command -v cargo >/dev/null 2>&1; then
+  echo "error: no Rust toolchain found. Install Rust 1.94 or newer (https://rustup.rs) and run again." >&2
+  exit 1
+fi
+rust_minor=$(rustc --version | sed -E 's/^rustc 1\.([0-9]+).*/\1/')
+if ((rust_minor < 94)); then
+  echo "error: $(rustc --version) is too old; sohoa needs Rust 1.94 or newer (rustup update)." >&2
+  exit 1
+fi
+if [[ "${1:-}" == "--test" ]]; then
+  rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy rustfmt
+fi
+tesseract --list-langs 2>/dev/null | grep -qx vie || { echo "error: Tesseract's Vietnamese data (tesseract-ocr-vie) is missing." >&2; exit 1; }
