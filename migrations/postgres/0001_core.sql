@@ -1,5 +1,7 @@
 -- Core tables: API keys, records, their pages, and the durable job queue.
 -- Same shape as migrations/sqlite/0001_core.sql, in PostgreSQL's types.
+-- Integers are BIGINT throughout, so that one set of Rust row types (i64)
+-- decodes rows from either backend.
 
 CREATE TABLE api_keys (
     id          BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -36,16 +38,16 @@ CREATE INDEX records_by_dossier ON records (dossier_code);
 
 CREATE TABLE pages (
     record_id       TEXT NOT NULL REFERENCES records (id),
-    n               INTEGER NOT NULL,
+    n               BIGINT  NOT NULL,
     sha256          TEXT NOT NULL,
     bytes           BIGINT NOT NULL,
     content_type    TEXT NOT NULL,
-    file_page       INTEGER NOT NULL,
-    width           INTEGER NOT NULL,
-    height          INTEGER NOT NULL,
-    dpi             INTEGER,
+    file_page       BIGINT  NOT NULL,
+    width           BIGINT  NOT NULL,
+    height          BIGINT  NOT NULL,
+    dpi             BIGINT ,
     ocr_text        TEXT,
-    ocr_confidence  INTEGER,
+    ocr_confidence  BIGINT ,
     ocr_done_at     TIMESTAMPTZ,
     PRIMARY KEY (record_id, n)
 );
@@ -55,10 +57,10 @@ CREATE TABLE jobs (
     id            BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     kind          TEXT NOT NULL,
     record_id     TEXT NOT NULL REFERENCES records (id),
-    page_n        INTEGER,
+    page_n        BIGINT ,
     state         TEXT NOT NULL,
-    attempts      INTEGER NOT NULL DEFAULT 0,
-    max_attempts  INTEGER NOT NULL,
+    attempts      BIGINT  NOT NULL DEFAULT 0,
+    max_attempts  BIGINT  NOT NULL,
     run_after     TIMESTAMPTZ NOT NULL,
     lease_owner   TEXT,
     lease_until   TIMESTAMPTZ,
