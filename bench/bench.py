@@ -94,11 +94,11 @@ class Server:
 def one_megabyte_page(path):
     """A colour A4 scan at 300 dpi whose JPEG is about 1 MB."""
     from PIL import Image
-    page = make_fixtures.birth_certificate(300, seed=999).convert("RGB")
-    noise = Image.effect_noise(page.size, 18).convert("RGB")
-    textured = Image.blend(page, noise, 0.06)
+    page = make_fixtures.full_text_page(300, seed=999).convert("RGB")
+    noise = Image.effect_noise(page.size, 40).convert("RGB")
+    textured = Image.blend(page, noise, 0.08)
     best = None
-    for quality in range(95, 40, -5):
+    for quality in range(98, 40, -2):
         buf = io.BytesIO()
         textured.save(buf, format="JPEG", quality=quality, dpi=(300, 300))
         best = buf.getvalue()
