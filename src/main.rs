@@ -89,6 +89,13 @@ enum KeysCommand {
         #[arg(long)]
         role: Role,
     },
+    /// List keys (names, roles, dates; never the keys themselves).
+    List,
+    /// Revoke a key by name: it stops working at once.
+    Revoke {
+        #[arg(long)]
+        name: String,
+    },
 }
 
 fn main() -> ExitCode {
@@ -167,6 +174,35 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .await?;
             println!("Created API key {name:?} with role {role}. It is shown only this once:");
             println!("{key}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Keys {
+            command: KeysCommand::List,
+        } => {
+            let services = Services::open(settings).await?;
+            println!("{:<24} {:<8} {:<20} revoked", "name", "role", "created");
+            for key in services.repo.list_api_keys().await? {
+                let date =
+                    |t: chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%d %H:%M").to_string();
+                println!(
+                    "{:<24} {:<8} {:<20} {}",
+                    key.name,
+                    key.role,
+                    date(key.created_at),
+                    key.revoked_at.map(date).unwrap_or_else(|| "-".into())
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Keys {
+            command: KeysCommand::Revoke { name },
+        } => {
+            let services = Services::open(settings).await?;
+            anyhow::ensure!(
+                services.repo.revoke_api_key(name.trim()).await?,
+                "there is no live key named {name:?} (see `sohoa keys list`)"
+            );
+            println!("Revoked API key {name:?}.");
             Ok(ExitCode::SUCCESS)
         }
         Command::Ingest {

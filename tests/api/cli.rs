@@ -45,6 +45,34 @@ fn keys_create_prints_the_key_alone_on_the_last_line_and_refuses_a_taken_name() 
     assert!(String::from_utf8_lossy(&bad_role.stderr).contains("unknown role"));
 }
 
+#[tokio::test]
+async fn a_revoked_key_stops_working_and_keys_list_never_shows_secrets() {
+    let app = crate::helpers::TestApp::spawn_without_workers().await;
+    let reader = app.create_key("back-office", "reader");
+    let path = format!("/v1/subjects/{SUBJECT}/records");
+    assert_eq!(app.get(&reader, &path).await.status(), 200);
+
+    let out = sohoa(app.data_dir(), &["keys", "revoke", "--name", "back-office"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(app.get(&reader, &path).await.status(), 401);
+    assert_eq!(app.get(&app.intake_key, &path).await.status(), 200);
+
+    let again = sohoa(app.data_dir(), &["keys", "revoke", "--name", "back-office"]);
+    assert!(!again.status.success());
+
+    let list = sohoa(app.data_dir(), &["keys", "list"]);
+    let text = String::from_utf8(list.stdout).unwrap();
+    assert!(
+        text.contains("back-office") && text.contains("counter-desk-1"),
+        "{text}"
+    );
+    assert!(!text.contains(&reader) && !text.contains(&app.intake_key));
+}
+
 #[test]
 fn ingest_runs_the_whole_pipeline_and_prints_the_finished_record() {
     let dir = tempfile::tempdir().unwrap();
@@ -113,5 +141,4 @@ fn ingest_with_an_invalid_owner_id_fails_clearly_and_stores_nothing() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("not a province code"), "{stderr}");
     assert!(!dir.path().join("blobs/originals").exists());
-    let _ = SUBJECT;
 }

@@ -59,6 +59,7 @@ pub struct ApiKey {
     pub name: String,
     pub role: Role,
     pub created_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
 }
 
 /// Metadata of a record as the uploader declared it, already validated.
@@ -185,6 +186,10 @@ pub trait Repository: Send + Sync {
         key_hash: &str,
     ) -> Result<ApiKey, DbError>;
     async fn api_key_by_hash(&self, key_hash: &str) -> Result<Option<ApiKey>, DbError>;
+    /// Every key, revoked ones included, oldest first.
+    async fn list_api_keys(&self) -> Result<Vec<ApiKey>, DbError>;
+    /// Revokes the key with this name; false when there is no such live key.
+    async fn revoke_api_key(&self, name: &str) -> Result<bool, DbError>;
 
     /// The live record (not failed or rejected) with exactly these files.
     async fn find_same_pages(

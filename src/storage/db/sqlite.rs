@@ -84,6 +84,7 @@ struct KeyRow {
     name: String,
     role: String,
     created_at: DateTime<Utc>,
+    revoked_at: Option<DateTime<Utc>>,
 }
 
 impl KeyRow {
@@ -93,6 +94,7 @@ impl KeyRow {
             role: Role::from_str(&self.role).map_err(DbError::Corrupt)?,
             name: self.name,
             created_at: self.created_at,
+            revoked_at: self.revoked_at,
         })
     }
 }
@@ -212,7 +214,7 @@ impl Repository for SqliteRepository {
     ) -> Result<ApiKey, DbError> {
         let row: KeyRow = sqlx::query_as(
             "INSERT INTO api_keys (name, role, key_hash, created_at) VALUES ($1, $2, $3, $4) \
-             RETURNING id, name, role, created_at",
+             RETURNING id, name, role, created_at, revoked_at",
         )
         .bind(name)
         .bind(role.as_str())
@@ -231,13 +233,33 @@ impl Repository for SqliteRepository {
 
     async fn api_key_by_hash(&self, key_hash: &str) -> Result<Option<ApiKey>, DbError> {
         let row: Option<KeyRow> = sqlx::query_as(
-            "SELECT id, name, role, created_at FROM api_keys \
+            "SELECT id, name, role, created_at, revoked_at FROM api_keys \
              WHERE key_hash = $1 AND revoked_at IS NULL",
         )
         .bind(key_hash)
         .fetch_optional(&self.pool)
         .await?;
         row.map(KeyRow::into_key).transpose()
+    }
+
+    async fn list_api_keys(&self) -> Result<Vec<ApiKey>, DbError> {
+        let rows: Vec<KeyRow> = sqlx::query_as(
+            "SELECT id, name, role, created_at, revoked_at FROM api_keys ORDER BY id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter().map(KeyRow::into_key).collect()
+    }
+
+    async fn revoke_api_key(&self, name: &str) -> Result<bool, DbError> {
+        let done = sqlx::query(
+            "UPDATE api_keys SET revoked_at = $1 WHERE name = $2 AND revoked_at IS NULL",
+        )
+        .bind(ts(Utc::now()))
+        .bind(name)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
     }
 
     async fn find_same_pages(
