@@ -1,6 +1,7 @@
 # sohoa: the two commands that do everything on a fresh Debian machine.
 #   make run    install what is missing, build, serve on 127.0.0.1:8080 (state in ./data)
-#   make test   install what is missing, then fmt, clippy and the whole test suite
+#   make test   install what is missing, then fmt, clippy and the whole test suite,
+#               on the embedded stack (SQLite, folder) and the distributed one (PostgreSQL)
 # Others: make bench (throughput and latency figures), make fixtures, make build.
 
 CARGO ?= cargo
@@ -20,6 +21,7 @@ deps:
 
 test-deps:
 	scripts/install-deps.sh --test
+	scripts/test-services.sh
 
 build: deps
 	$(CARGO) build --release
@@ -30,6 +32,7 @@ lint:
 
 test: test-deps lint
 	$(CARGO) test
+	TEST_STACK=distributed $(CARGO) test --test api
 
 bench: test-deps
 	$(CARGO) build --release

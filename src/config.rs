@@ -18,8 +18,13 @@ pub struct Settings {
     pub data_dir: PathBuf,
     /// Database (`SOHOA_DATABASE_URL`); empty means `sqlite://{data_dir}/sohoa.db`.
     pub database_url: String,
-    /// Blob store (`SOHOA_BLOB_URL`); empty means `file://{data_dir}/blobs`.
+    /// Blob store (`SOHOA_BLOB_URL`): `file://DIR` or `s3://BUCKET[/PREFIX]`;
+    /// empty means `file://{data_dir}/blobs`.
     pub blob_url: String,
+    /// S3 endpoint for `s3://` blob URLs (`SOHOA_S3_ENDPOINT`), e.g.
+    /// `http://garage.internal:3900`; empty means AWS. Credentials and region
+    /// come from `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_REGION`.
+    pub s3_endpoint: String,
     /// Largest upload accepted in one request, all parts together, in bytes.
     pub max_upload_bytes: u64,
     /// Largest single page file, in bytes.
@@ -52,6 +57,7 @@ impl Default for Settings {
             data_dir: PathBuf::from("./data"),
             database_url: String::new(),
             blob_url: String::new(),
+            s3_endpoint: String::new(),
             max_upload_bytes: 100 * 1024 * 1024,
             max_file_bytes: 40 * 1024 * 1024,
             max_page_pixels: 60_000_000,

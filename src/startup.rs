@@ -41,7 +41,8 @@ impl Services {
                 redact_url(&settings.database_url())
             )
         })?;
-        let blobs = BlobStore::open(&settings.blob_url())
+        let endpoint = Some(settings.s3_endpoint.as_str()).filter(|e| !e.is_empty());
+        let blobs = BlobStore::open(&settings.blob_url(), endpoint)
             .with_context(|| format!("opening the blob store {}", settings.blob_url()))?;
         Ok(Self {
             settings: Arc::new(settings),

@@ -4,6 +4,14 @@
 //!
 //! `file://DIR` (the default) keeps blobs in a local folder and fsyncs each one
 //! before `put_original` returns, so an acknowledged scan survives power loss.
+//! `s3://BUCKET[/PREFIX]` keeps them in an S3-compatible store (AWS, Garage,
+//! MinIO, Ceph): credentials and region from the usual `AWS_*` variables, the
+//! endpoint from `SOHOA_S3_ENDPOINT` (path-style; `http://` allowed for
+//! on-premises clusters). An S3 PUT is durable once acknowledged. Calls time
+//! out quickly and retry briefly, so an unreachable store turns into a clear
+//! `storage_unavailable` rather than a hung upload. Deduplication never relies
+//! on conditional PUTs (Garage ignores `If-None-Match`): a second PUT of the
+//! same digest writes the same bytes.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -18,7 +26,7 @@ use crate::telemetry::spawn_blocking_in_span;
 
 #[derive(Debug, thiserror::Error)]
 pub enum BlobError {
-    #[error("blob store URL {0:?} is not supported (use file://DIR)")]
+    #[error("blob store URL {0:?} is not supported (use file://DIR or s3://BUCKET[/PREFIX])")]
     UnsupportedUrl(String),
     #[error("blob {0} not found")]
     NotFound(Sha256Digest),
@@ -45,8 +53,11 @@ pub struct BlobStore {
 }
 
 impl BlobStore {
-    /// Opens the store named by `url`.
-    pub fn open(url: &str) -> Result<Self, BlobError> {
+    /// Opens the store named by `url`; `s3_endpoint` is used for `s3://` URLs.
+    pub fn open(url: &str, s3_endpoint: Option<&str>) -> Result<Self, BlobError> {
+        if let Some(rest) = url.strip_prefix("s3://") {
+            return Self::open_s3(rest, s3_endpoint);
+        }
         if let Some(dir) = url.strip_prefix("file://") {
             let root = PathBuf::from(dir);
             std::fs::create_dir_all(&root)
@@ -61,6 +72,48 @@ impl BlobStore {
             });
         }
         Err(BlobError::UnsupportedUrl(url.to_owned()))
+    }
+
+    fn open_s3(bucket_and_prefix: &str, endpoint: Option<&str>) -> Result<Self, BlobError> {
+        use object_store::aws::AmazonS3Builder;
+        use object_store::{BackoffConfig, ClientOptions, RetryConfig};
+        // TLS through rustls on ring; a second install is a harmless no-op.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let (bucket, prefix) = bucket_and_prefix
+            .split_once('/')
+            .unwrap_or((bucket_and_prefix, ""));
+        if bucket.is_empty() {
+            return Err(BlobError::UnsupportedUrl(format!(
+                "s3://{bucket_and_prefix}"
+            )));
+        }
+        let mut builder = AmazonS3Builder::from_env()
+            .with_bucket_name(bucket)
+            .with_client_options(
+                ClientOptions::new()
+                    .with_connect_timeout(std::time::Duration::from_secs(3))
+                    .with_timeout(std::time::Duration::from_secs(60)),
+            )
+            .with_retry(RetryConfig {
+                backoff: BackoffConfig::default(),
+                max_retries: 2,
+                retry_timeout: std::time::Duration::from_secs(10),
+            });
+        if let Some(endpoint) = endpoint.filter(|e| !e.is_empty()) {
+            builder = builder
+                .with_endpoint(endpoint)
+                .with_virtual_hosted_style_request(false)
+                .with_allow_http(endpoint.starts_with("http://"));
+        }
+        let s3 = builder.build()?;
+        let store: Arc<dyn ObjectStore> = match prefix.trim_matches('/') {
+            "" => Arc::new(s3),
+            p => Arc::new(object_store::prefix::PrefixStore::new(s3, p)),
+        };
+        Ok(Self {
+            store,
+            local_root: None,
+        })
     }
 
     /// An in-memory store, for unit tests.
@@ -170,7 +223,7 @@ mod tests {
     #[tokio::test]
     async fn a_local_folder_store_writes_files_under_their_digest() {
         let dir = tempfile::tempdir().unwrap();
-        let store = BlobStore::open(&format!("file://{}", dir.path().display())).unwrap();
+        let store = BlobStore::open(&format!("file://{}", dir.path().display()), None).unwrap();
         let bytes = Bytes::from_static(b"page");
         let digest = Sha256Digest::of(&bytes);
         store.put_original(&digest, bytes).await.unwrap();

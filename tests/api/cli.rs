@@ -1,25 +1,12 @@
 //! The command line: keys and ingest.
 
-use std::process::Command;
-
-use crate::helpers::{BIN, SUBJECT, expected_phrases, fixture, sha256sum};
-
-fn sohoa(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
-    Command::new(BIN)
-        .arg("--data-dir")
-        .arg(dir)
-        .args(args)
-        .env("SOHOA_LOG", "warn")
-        .env("SOHOA_OCR_WORKERS", "1")
-        .output()
-        .expect("sohoa runs")
-}
+use crate::helpers::{SUBJECT, Stores, expected_phrases, fixture, sha256sum, sohoa};
 
 #[test]
 fn keys_create_prints_the_key_alone_on_the_last_line_and_refuses_a_taken_name() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = Stores::new();
     let out = sohoa(
-        dir.path(),
+        &dir,
         &["keys", "create", "--name", "desk-7", "--role", "intake"],
     );
     assert!(out.status.success());
@@ -31,16 +18,13 @@ fn keys_create_prints_the_key_alone_on_the_last_line_and_refuses_a_taken_name() 
     );
 
     let again = sohoa(
-        dir.path(),
+        &dir,
         &["keys", "create", "--name", "desk-7", "--role", "reader"],
     );
     assert!(!again.status.success());
     assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
 
-    let bad_role = sohoa(
-        dir.path(),
-        &["keys", "create", "--name", "x", "--role", "root"],
-    );
+    let bad_role = sohoa(&dir, &["keys", "create", "--name", "x", "--role", "root"]);
     assert!(!bad_role.status.success());
     assert!(String::from_utf8_lossy(&bad_role.stderr).contains("unknown role"));
 }
@@ -52,7 +36,7 @@ async fn a_revoked_key_stops_working_and_keys_list_never_shows_secrets() {
     let path = format!("/v1/subjects/{SUBJECT}/records");
     assert_eq!(app.get(&reader, &path).await.status(), 200);
 
-    let out = sohoa(app.data_dir(), &["keys", "revoke", "--name", "back-office"]);
+    let out = sohoa(&app.stores, &["keys", "revoke", "--name", "back-office"]);
     assert!(
         out.status.success(),
         "{}",
@@ -61,10 +45,10 @@ async fn a_revoked_key_stops_working_and_keys_list_never_shows_secrets() {
     assert_eq!(app.get(&reader, &path).await.status(), 401);
     assert_eq!(app.get(&app.intake_key, &path).await.status(), 200);
 
-    let again = sohoa(app.data_dir(), &["keys", "revoke", "--name", "back-office"]);
+    let again = sohoa(&app.stores, &["keys", "revoke", "--name", "back-office"]);
     assert!(!again.status.success());
 
-    let list = sohoa(app.data_dir(), &["keys", "list"]);
+    let list = sohoa(&app.stores, &["keys", "list"]);
     let text = String::from_utf8(list.stdout).unwrap();
     assert!(
         text.contains("back-office") && text.contains("counter-desk-1"),
@@ -75,10 +59,10 @@ async fn a_revoked_key_stops_working_and_keys_list_never_shows_secrets() {
 
 #[test]
 fn ingest_runs_the_whole_pipeline_and_prints_the_finished_record() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = Stores::new();
     let file = fixture("criminal_record_certificate.jpg");
     let out = sohoa(
-        dir.path(),
+        &dir,
         &[
             "ingest",
             "--subject",
@@ -104,7 +88,7 @@ fn ingest_runs_the_whole_pipeline_and_prints_the_finished_record() {
 
     // The same file again is recognised as already on file.
     let again = sohoa(
-        dir.path(),
+        &dir,
         &[
             "ingest",
             "--subject",
@@ -122,12 +106,12 @@ fn ingest_runs_the_whole_pipeline_and_prints_the_finished_record() {
     );
 }
 
-#[test]
-fn ingest_with_an_invalid_owner_id_fails_clearly_and_stores_nothing() {
-    let dir = tempfile::tempdir().unwrap();
+#[tokio::test]
+async fn ingest_with_an_invalid_owner_id_fails_clearly_and_stores_nothing() {
+    let dir = Stores::new();
     let file = fixture("cccd_front.jpg");
     let out = sohoa(
-        dir.path(),
+        &dir,
         &[
             "ingest",
             "--subject",
@@ -140,5 +124,6 @@ fn ingest_with_an_invalid_owner_id_fails_clearly_and_stores_nothing() {
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("not a province code"), "{stderr}");
-    assert!(!dir.path().join("blobs/originals").exists());
+    assert_eq!(dir.blob_count().await, 0);
+    assert_eq!(dir.scalar("SELECT COUNT(*) FROM records").await, 0);
 }

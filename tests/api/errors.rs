@@ -16,7 +16,7 @@ async fn assert_error(res: reqwest::Response, status: u16, code: &str) -> Value 
 }
 
 async fn assert_nothing_stored(app: &TestApp) {
-    assert_eq!(app.blob_count(), 0, "no blob may be written");
+    assert_eq!(app.blob_count().await, 0, "no blob may be written");
     assert_eq!(
         app.count_rows("records").await,
         0,

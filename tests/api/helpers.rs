@@ -45,6 +45,161 @@ pub fn sha256sum(path: &Path) -> String {
         .to_owned()
 }
 
+/// The stack under test: `TEST_STACK=distributed` runs every test on
+/// PostgreSQL (`TEST_PG_URL`, default the local server) and, when
+/// `TEST_S3_BUCKET` is set, an S3 bucket; otherwise SQLite and a folder.
+pub fn distributed() -> bool {
+    std::env::var("TEST_STACK").is_ok_and(|s| s == "distributed")
+}
+
+fn pg_admin_url() -> String {
+    std::env::var("TEST_PG_URL")
+        .unwrap_or_else(|_| "postgres://postgres:postgres@127.0.0.1:5432/postgres".into())
+}
+
+/// Runs a future to completion on a private runtime in its own thread, so it
+/// works from sync tests, async tests and `Drop` alike.
+fn block_on<F: std::future::Future + Send + 'static>(f: F) -> F::Output
+where
+    F::Output: Send + 'static,
+{
+    std::thread::spawn(move || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(f)
+    })
+    .join()
+    .expect("helper thread panicked")
+}
+
+/// A fresh set of stores for one test: a data folder, and on the distributed
+/// stack a PostgreSQL database and an S3 prefix of its own.
+pub struct Stores {
+    pub dir: tempfile::TempDir,
+    pub database_url: String,
+    pub blob_url: String,
+    pg_database: Option<String>,
+}
+
+impl Stores {
+    pub fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let tag = uuid::Uuid::now_v7().simple().to_string();
+        let (database_url, pg_database) = if distributed() {
+            let name = format!("sohoa_test_{tag}");
+            let admin = pg_admin_url();
+            let create = format!("CREATE DATABASE {name}");
+            block_on(async move {
+                let pool = sqlx::PgPool::connect(&admin)
+                    .await
+                    .expect("PostgreSQL for the distributed stack");
+                sqlx::query(sqlx::AssertSqlSafe(create))
+                    .execute(&pool)
+                    .await
+                    .unwrap();
+            });
+            let base = pg_admin_url();
+            let url = format!("{}/{name}", &base[..base.rfind('/').unwrap()]);
+            (url, Some(name))
+        } else {
+            (
+                format!("sqlite://{}", dir.path().join("sohoa.db").display()),
+                None,
+            )
+        };
+        let blob_url = match std::env::var("TEST_S3_BUCKET") {
+            Ok(bucket) if distributed() => format!("s3://{bucket}/test-{tag}"),
+            _ => format!("file://{}", dir.path().join("blobs").display()),
+        };
+        Self {
+            dir,
+            database_url,
+            blob_url,
+            pg_database,
+        }
+    }
+
+    /// Environment for every `sohoa` command run against these stores.
+    pub fn env(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("SOHOA_DATABASE_URL", self.database_url.clone()),
+            ("SOHOA_BLOB_URL", self.blob_url.clone()),
+        ]
+    }
+
+    /// One number from the database, e.g. a `COUNT(*)`.
+    pub async fn scalar(&self, sql: &str) -> i64 {
+        let (url, sql) = (self.database_url.clone(), sql.to_owned());
+        block_on(async move {
+            if url.starts_with("postgres") {
+                let pool = sqlx::PgPool::connect(&url).await.unwrap();
+                let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+                    .fetch_one(&pool)
+                    .await
+                    .unwrap();
+                pool.close().await;
+                n
+            } else {
+                let pool = sqlx::SqlitePool::connect(&format!("{url}?mode=ro"))
+                    .await
+                    .unwrap();
+                let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+                    .fetch_one(&pool)
+                    .await
+                    .unwrap();
+                pool.close().await;
+                n
+            }
+        })
+    }
+
+    /// Objects in the blob store under this test's prefix.
+    pub async fn blob_count(&self) -> usize {
+        let url = self.blob_url.clone();
+        block_on(async move {
+            use futures_util::StreamExt;
+            use object_store::ObjectStore;
+            let store: Box<dyn ObjectStore> = if let Some(dir) = url.strip_prefix("file://") {
+                if !std::path::Path::new(dir).exists() {
+                    return 0;
+                }
+                Box::new(object_store::local::LocalFileSystem::new_with_prefix(dir).unwrap())
+            } else {
+                let rest = url.strip_prefix("s3://").unwrap();
+                let (bucket, prefix) = rest.split_once('/').unwrap();
+                let s3 = object_store::aws::AmazonS3Builder::from_env()
+                    .with_bucket_name(bucket)
+                    .with_endpoint(std::env::var("SOHOA_S3_ENDPOINT").unwrap())
+                    .with_allow_http(true)
+                    .build()
+                    .unwrap();
+                Box::new(object_store::prefix::PrefixStore::new(s3, prefix))
+            };
+            store
+                .list(None)
+                .filter(|r| futures_util::future::ready(r.is_ok()))
+                .count()
+                .await
+        })
+    }
+}
+
+impl Drop for Stores {
+    fn drop(&mut self) {
+        if let Some(name) = self.pg_database.take() {
+            let admin = pg_admin_url();
+            block_on(async move {
+                if let Ok(pool) = sqlx::PgPool::connect(&admin).await {
+                    let drop = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+                    let _ = sqlx::query(sqlx::AssertSqlSafe(drop)).execute(&pool).await;
+                }
+            });
+        }
+    }
+}
+
 pub struct Options {
     pub workers: bool,
     pub env: Vec<(&'static str, String)>,
@@ -61,7 +216,7 @@ impl Default for Options {
 
 pub struct TestApp {
     pub url: String,
-    pub dir: tempfile::TempDir,
+    pub stores: Stores,
     pub client: reqwest::Client,
     pub intake_key: String,
     child: Child,
@@ -85,15 +240,20 @@ impl TestApp {
     }
 
     pub async fn spawn_with(options: Options) -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let intake_key = create_key(dir.path(), "counter-desk-1", "intake");
-        let child = start_server(dir.path(), options.workers, &options.env);
-        let url = read_url(child, dir.path());
+        Self::spawn_on(Stores::new(), options)
+    }
+
+    /// A server on stores that already exist (a second instance, or a restart).
+    pub fn spawn_on(stores: Stores, mut options: Options) -> Self {
+        options.env.extend(stores.env());
+        let intake_key = create_key_with(&stores, "counter-desk-1", "intake");
+        let child = start_server(stores.dir.path(), options.workers, &options.env);
+        let url = read_url(child, stores.dir.path());
         Self {
             url: url.0,
             child: url.1,
-            dir,
-            client: reqwest::Client::new(),
+            stores,
+            client: http_client(),
             intake_key,
             options_env: options.env,
             workers: options.workers,
@@ -101,11 +261,11 @@ impl TestApp {
     }
 
     pub fn data_dir(&self) -> &Path {
-        self.dir.path()
+        self.stores.dir.path()
     }
 
     pub fn create_key(&self, name: &str, role: &str) -> String {
-        create_key(self.dir.path(), name, role)
+        create_key_with(&self.stores, name, role)
     }
 
     pub fn pid(&self) -> u32 {
@@ -121,15 +281,15 @@ impl TestApp {
     /// Starts the server again on the same data folder.
     pub fn restart(&mut self) {
         self.kill();
-        let child = start_server(self.dir.path(), self.workers, &self.options_env);
-        let (url, child) = read_url(child, self.dir.path());
+        let child = start_server(self.data_dir(), self.workers, &self.options_env);
+        let (url, child) = read_url(child, self.data_dir());
         self.url = url;
         self.child = child;
     }
 
     /// The server's log so far.
     pub fn log(&self) -> String {
-        std::fs::read_to_string(self.dir.path().join("server.log")).unwrap_or_default()
+        std::fs::read_to_string(self.data_dir().join("server.log")).unwrap_or_default()
     }
 
     pub async fn upload(&self, key: &str, meta: Value, files: &[&str]) -> reqwest::Response {
@@ -201,25 +361,16 @@ impl TestApp {
         }
     }
 
-    /// Files in the blob store.
-    pub fn blob_count(&self) -> usize {
-        count_files(&self.dir.path().join("blobs"))
+    /// Objects in the blob store.
+    pub async fn blob_count(&self) -> usize {
+        self.stores.blob_count().await
     }
 
-    /// Rows in a table, read straight from the SQLite file.
+    /// Rows in a table, read straight from the database.
     pub async fn count_rows(&self, table: &str) -> i64 {
-        let url = format!(
-            "sqlite://{}?mode=ro",
-            self.dir.path().join("sohoa.db").display()
-        );
-        let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
-        let n: i64 =
-            sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}")))
-                .fetch_one(&pool)
-                .await
-                .unwrap();
-        pool.close().await;
-        n
+        self.stores
+            .scalar(&format!("SELECT COUNT(*) FROM {table}"))
+            .await
     }
 }
 
@@ -230,35 +381,22 @@ impl Drop for TestApp {
     }
 }
 
-fn count_files(dir: &Path) -> usize {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return 0;
-    };
-    entries
-        .flatten()
-        .map(|e| {
-            let p = e.path();
-            if p.is_dir() { count_files(&p) } else { 1 }
-        })
-        .sum()
+/// A `sohoa` command against these stores.
+pub fn sohoa(stores: &Stores, args: &[&str]) -> std::process::Output {
+    Command::new(BIN)
+        .arg("--data-dir")
+        .arg(stores.dir.path())
+        .args(args)
+        .envs(stores.env())
+        .env("SOHOA_LOG", "warn")
+        .env("SOHOA_OCR_WORKERS", "1")
+        .output()
+        .expect("sohoa runs")
 }
 
 /// Runs `sohoa keys create` and returns the key from its last line.
-pub fn create_key(dir: &Path, name: &str, role: &str) -> String {
-    let out = Command::new(BIN)
-        .args([
-            "--data-dir",
-            dir.to_str().unwrap(),
-            "keys",
-            "create",
-            "--name",
-            name,
-            "--role",
-            role,
-        ])
-        .env("SOHOA_LOG", "warn")
-        .output()
-        .expect("sohoa keys create runs");
+pub fn create_key_with(stores: &Stores, name: &str, role: &str) -> String {
+    let out = sohoa(stores, &["keys", "create", "--name", name, "--role", role]);
     assert!(
         out.status.success(),
         "keys create failed: {}",
@@ -320,4 +458,11 @@ fn read_url(mut child: Child, dir: &Path) -> (String, Child) {
 
 pub fn meta(kind: &str) -> Value {
     serde_json::json!({ "subject_id": SUBJECT, "kind": kind })
+}
+
+/// An HTTP client. reqwest shares sohoa's TLS setup (rustls with no provider
+/// of its own), so the ring provider is installed first.
+pub fn http_client() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::new()
 }

@@ -131,7 +131,7 @@ async fn uploading_the_same_pages_again_returns_the_existing_record_and_stores_n
         .json()
         .await
         .unwrap();
-    let blobs = app.blob_count();
+    let blobs = app.blob_count().await;
 
     let again = app
         .upload(
@@ -144,7 +144,7 @@ async fn uploading_the_same_pages_again_returns_the_existing_record_and_stores_n
     let again: serde_json::Value = again.json().await.unwrap();
     assert_eq!(again["duplicate"], true);
     assert_eq!(again["id"], first["id"]);
-    assert_eq!(app.blob_count(), blobs);
+    assert_eq!(app.blob_count().await, blobs);
     assert_eq!(app.count_rows("records").await, 1);
     assert_eq!(app.count_rows("jobs").await, 1);
 
@@ -154,7 +154,7 @@ async fn uploading_the_same_pages_again_returns_the_existing_record_and_stores_n
         .upload(&app.intake_key, meta("other"), &["birth_certificate.png"])
         .await;
     assert_eq!(other.status(), 202);
-    assert_eq!(app.blob_count(), blobs);
+    assert_eq!(app.blob_count().await, blobs);
     assert_eq!(app.count_rows("records").await, 2);
 }
 

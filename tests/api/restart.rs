@@ -5,17 +5,9 @@ use std::time::{Duration, Instant};
 use crate::helpers::{Options, TestApp, meta};
 
 async fn running_jobs(app: &TestApp) -> i64 {
-    let url = format!(
-        "sqlite://{}?mode=ro",
-        app.data_dir().join("sohoa.db").display()
-    );
-    let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE state = 'running'")
-        .fetch_one(&pool)
+    app.stores
+        .scalar("SELECT COUNT(*) FROM jobs WHERE state = 'running'")
         .await
-        .unwrap();
-    pool.close().await;
-    n
 }
 
 #[tokio::test]
@@ -55,16 +47,14 @@ async fn an_ocr_job_interrupted_by_a_crash_completes_after_restart() {
             "{page:#}"
         );
     }
-    let url = format!(
-        "sqlite://{}?mode=ro",
-        app.data_dir().join("sohoa.db").display()
-    );
-    let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
-    let (done, attempts): (i64, i64) =
-        sqlx::query_as("SELECT COUNT(*), SUM(attempts) FROM jobs WHERE state = 'done'")
-            .fetch_one(&pool)
-            .await
-            .unwrap();
+    let done = app
+        .stores
+        .scalar("SELECT COUNT(*) FROM jobs WHERE state = 'done'")
+        .await;
+    let attempts = app
+        .stores
+        .scalar("SELECT CAST(SUM(attempts) AS BIGINT) FROM jobs")
+        .await;
     assert_eq!(done, 2, "both page jobs finish, once each");
     assert!(
         attempts >= 3,

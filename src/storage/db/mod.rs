@@ -1,7 +1,11 @@
 //! Records, pages, jobs and keys. [`Repository`] is the one interface the rest
-//! of sohoa uses; each backend implements it in its own file, where its SQL
-//! dialect stays. Backends are chosen by URL scheme in [`open`].
+//! of sohoa uses. Its SQL is written once, in `portable.rs`; each backend's
+//! file (`sqlite.rs`, `postgres.rs`) holds its connection setup, migrations
+//! and dialect. Backends are chosen by URL scheme in [`open`].
 
+mod portable;
+mod postgres;
+mod rows;
 mod sqlite;
 
 use std::sync::Arc;
@@ -13,11 +17,12 @@ use serde::Serialize;
 
 use crate::domain::{DocumentKind, RecordStatus, Role, Sha256Digest, SubjectId};
 
+pub use postgres::PostgresRepository;
 pub use sqlite::SqliteRepository;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
-    #[error("database URL {0:?} is not supported (use sqlite://PATH)")]
+    #[error("database URL {0:?} is not supported (use sqlite://PATH or postgres://USER@HOST/DB)")]
     UnsupportedUrl(String),
     #[error("database unavailable: {0}")]
     Unavailable(String),
@@ -49,6 +54,9 @@ impl From<sqlx::Error> for DbError {
 pub async fn open(url: &str) -> Result<Arc<dyn Repository>, DbError> {
     if url.starts_with("sqlite:") {
         return Ok(Arc::new(SqliteRepository::open(url).await?));
+    }
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        return Ok(Arc::new(PostgresRepository::open(url).await?));
     }
     Err(DbError::UnsupportedUrl(url.to_owned()))
 }

@@ -1,0 +1,408 @@
+//! The SQL both backends share, written once. [`portable_repository!`]
+//! implements [`Repository`](super::Repository) for a backend type with a
+//! `pool` field; the backend's own module supplies its dialect:
+//!
+//! - `fn ts(DateTime<Utc>) -> T` and `fn later(Duration) -> T`: how a
+//!   timestamp is bound (text on SQLite, `timestamptz` on PostgreSQL);
+//! - `const CLAIM_JOB_SQL: &str`: how a worker claims the next job (row locks
+//!   with `SKIP LOCKED` on PostgreSQL; SQLite serialises writers instead).
+//!
+//! Placeholders are `$1`-style, which both accept.
+
+macro_rules! portable_repository {
+    ($repo:ident) => {
+        // A block of its own, so the shared code brings its own imports.
+        const _: () = {
+        use std::time::Duration;
+
+        use chrono::Utc;
+        // Composed SQL only joins the constant column lists; values are always bound.
+        use sqlx::AssertSqlSafe;
+
+        use $crate::domain::{DocumentKind, RecordStatus, Role, Sha256Digest, SubjectId};
+        use $crate::storage::db::rows::{JobRow, KeyRow, PAGE_COLUMNS, PageRow, RECORD_COLUMNS, RecordRow};
+        use $crate::storage::db::{
+            ApiKey, DbError, Inserted, Job, JobKind, NewRecord, Page, PageText, Record, RecordQuery,
+        };
+
+        impl $repo {
+            async fn pages_of(&self, record_id: &str) -> Result<Vec<Page>, DbError> {
+                let rows: Vec<PageRow> = sqlx::query_as(AssertSqlSafe(format!(
+                    "{PAGE_COLUMNS} WHERE record_id = $1 ORDER BY n"
+                )))
+                .bind(record_id)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.into_iter().map(PageRow::into_page).collect()
+            }
+        }
+
+        #[async_trait::async_trait]
+                impl $crate::storage::db::Repository for $repo {
+            async fn ping(&self) -> Result<(), DbError> {
+                sqlx::query("SELECT 1").execute(&self.pool).await?;
+                Ok(())
+            }
+
+            async fn create_api_key(
+                &self,
+                name: &str,
+                role: Role,
+                key_hash: &str,
+            ) -> Result<ApiKey, DbError> {
+                let row: KeyRow = sqlx::query_as(
+                    "INSERT INTO api_keys (name, role, key_hash, created_at) VALUES ($1, $2, $3, $4) \
+                     RETURNING id, name, role, created_at, revoked_at",
+                )
+                .bind(name)
+                .bind(role.as_str())
+                .bind(key_hash)
+                .bind(ts(Utc::now()))
+                .fetch_one(&self.pool)
+                .await
+                .map_err(|e| match DbError::from(e) {
+                    DbError::Conflict(_) => {
+                        DbError::Conflict(format!("a key named {name:?} already exists"))
+                    }
+                    other => other,
+                })?;
+                row.into_key()
+            }
+
+            async fn api_key_by_hash(&self, key_hash: &str) -> Result<Option<ApiKey>, DbError> {
+                let row: Option<KeyRow> = sqlx::query_as(
+                    "SELECT id, name, role, created_at, revoked_at FROM api_keys \
+                     WHERE key_hash = $1 AND revoked_at IS NULL",
+                )
+                .bind(key_hash)
+                .fetch_optional(&self.pool)
+                .await?;
+                row.map(KeyRow::into_key).transpose()
+            }
+
+            async fn list_api_keys(&self) -> Result<Vec<ApiKey>, DbError> {
+                let rows: Vec<KeyRow> = sqlx::query_as(
+                    "SELECT id, name, role, created_at, revoked_at FROM api_keys ORDER BY id",
+                )
+                .fetch_all(&self.pool)
+                .await?;
+                rows.into_iter().map(KeyRow::into_key).collect()
+            }
+
+            async fn revoke_api_key(&self, name: &str) -> Result<bool, DbError> {
+                let done = sqlx::query(
+                    "UPDATE api_keys SET revoked_at = $1 WHERE name = $2 AND revoked_at IS NULL",
+                )
+                .bind(ts(Utc::now()))
+                .bind(name)
+                .execute(&self.pool)
+                .await?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn find_same_pages(
+                &self,
+                subject: &SubjectId,
+                kind: DocumentKind,
+                fingerprint: &Sha256Digest,
+            ) -> Result<Option<Record>, DbError> {
+                let id: Option<String> = sqlx::query_scalar(
+                    "SELECT id FROM records WHERE subject_id = $1 AND kind = $2 AND fingerprint = $3 \
+                     AND status NOT IN ('failed', 'rejected')",
+                )
+                .bind(subject.as_str())
+                .bind(kind.code())
+                .bind(fingerprint.to_hex())
+                .fetch_optional(&self.pool)
+                .await?;
+                match id {
+                    Some(id) => self.record(&id).await,
+                    None => Ok(None),
+                }
+            }
+
+            async fn insert_record(&self, new: NewRecord, max_attempts: u32) -> Result<Inserted, DbError> {
+                let now = ts(Utc::now());
+                let mut tx = self.pool.begin().await?;
+                let inserted = sqlx::query(
+                    "INSERT INTO records (id, subject_id, kind, status, dossier_code, procedure_code, \
+                     document_number, issued_on, valid_until, officer, fingerprint, created_by, \
+                     created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)",
+                )
+                .bind(&new.id)
+                .bind(new.subject_id.as_str())
+                .bind(new.kind.code())
+                .bind(RecordStatus::Processing.as_str())
+                .bind(&new.meta.dossier_code)
+                .bind(&new.meta.procedure_code)
+                .bind(&new.meta.document_number)
+                .bind(new.meta.issued_on)
+                .bind(new.meta.valid_until)
+                .bind(&new.meta.officer)
+                .bind(new.fingerprint.to_hex())
+                .bind(&new.created_by)
+                .bind(&now)
+                .execute(&mut *tx)
+                .await;
+                if let Err(e) = inserted {
+                    let err = DbError::from(e);
+                    if matches!(err, DbError::Conflict(_)) {
+                        // Another upload of the same pages won the race: answer with it.
+                        drop(tx);
+                        return match self
+                            .find_same_pages(&new.subject_id, new.kind, &new.fingerprint)
+                            .await?
+                        {
+                            Some(existing) => Ok(Inserted::Duplicate(existing)),
+                            None => Err(err),
+                        };
+                    }
+                    return Err(err);
+                }
+                for page in &new.pages {
+                    sqlx::query(
+                        "INSERT INTO pages (record_id, n, sha256, bytes, content_type, file_page, width, \
+                         height, dpi) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                    )
+                    .bind(&new.id)
+                    .bind(page.n as i64)
+                    .bind(page.sha256.to_hex())
+                    .bind(page.bytes as i64)
+                    .bind(page.content_type)
+                    .bind(page.file_page as i64)
+                    .bind(page.width as i64)
+                    .bind(page.height as i64)
+                    .bind(page.dpi.map(|d| d as i64))
+                    .execute(&mut *tx)
+                    .await?;
+                    sqlx::query(
+                        "INSERT INTO jobs (kind, record_id, page_n, state, attempts, max_attempts, \
+                         run_after, created_at, updated_at) \
+                         VALUES ($1, $2, $3, 'queued', 0, $4, $5, $5, $5)",
+                    )
+                    .bind(JobKind::OcrPage.as_str())
+                    .bind(&new.id)
+                    .bind(page.n as i64)
+                    .bind(max_attempts as i64)
+                    .bind(&now)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                tx.commit().await?;
+                let record = self
+                    .record(&new.id)
+                    .await?
+                    .ok_or_else(|| DbError::Corrupt("record vanished after insert".into()))?;
+                Ok(Inserted::Created(record))
+            }
+
+            async fn record(&self, id: &str) -> Result<Option<Record>, DbError> {
+                let row: Option<RecordRow> =
+                    sqlx::query_as(AssertSqlSafe(format!("{RECORD_COLUMNS} WHERE id = $1")))
+                        .bind(id)
+                        .fetch_optional(&self.pool)
+                        .await?;
+                match row {
+                    Some(row) => {
+                        let pages = self.pages_of(&row.id).await?;
+                        row.into_record(pages).map(Some)
+                    }
+                    None => Ok(None),
+                }
+            }
+
+            async fn subject_records(
+                &self,
+                subject: &SubjectId,
+                query: &RecordQuery,
+            ) -> Result<Vec<Record>, DbError> {
+                let rows: Vec<RecordRow> = sqlx::query_as(AssertSqlSafe(format!(
+                    "{RECORD_COLUMNS} WHERE subject_id = $1 AND ($2 IS NULL OR kind = $2) \
+                     AND ($3 IS NULL OR id < $3) ORDER BY id DESC LIMIT $4"
+                )))
+                .bind(subject.as_str())
+                .bind(query.kind.map(|k| k.code()))
+                .bind(&query.before)
+                .bind(query.limit as i64)
+                .fetch_all(&self.pool)
+                .await?;
+                let Some(oldest) = rows.last().map(|r| r.id.clone()) else {
+                    return Ok(Vec::new());
+                };
+                // One query for all pages of the listed records, text left out.
+                let page_rows: Vec<PageRow> = sqlx::query_as(
+                    "SELECT p.record_id, p.n, p.sha256, p.bytes, p.content_type, p.file_page, p.width, \
+                     p.height, p.dpi, NULL AS ocr_text, p.ocr_confidence \
+                     FROM pages p JOIN records r ON r.id = p.record_id \
+                     WHERE r.subject_id = $1 AND ($2 IS NULL OR r.kind = $2) AND r.id >= $3 \
+                     AND ($4 IS NULL OR r.id < $4) ORDER BY p.record_id, p.n",
+                )
+                .bind(subject.as_str())
+                .bind(query.kind.map(|k| k.code()))
+                .bind(&oldest)
+                .bind(&query.before)
+                .fetch_all(&self.pool)
+                .await?;
+                let mut pages: std::collections::HashMap<String, Vec<Page>> = Default::default();
+                for row in page_rows {
+                    let id = row.record_id.clone();
+                    pages.entry(id).or_default().push(row.into_page()?);
+                }
+                rows.into_iter()
+                    .map(|row| {
+                        let p = pages.remove(&row.id).unwrap_or_default();
+                        row.into_record(p)
+                    })
+                    .collect()
+            }
+
+            async fn claim_job(
+                &self,
+                worker: &str,
+                lease: Duration,
+                only_record: Option<&str>,
+            ) -> Result<Option<Job>, DbError> {
+                let now = ts(Utc::now());
+                let row: Option<JobRow> = sqlx::query_as(CLAIM_JOB_SQL)
+                .bind(worker)
+                .bind(later(lease))
+                .bind(&now)
+                .bind(only_record)
+                .fetch_optional(&self.pool)
+                .await?;
+                Ok(row.map(Job::from))
+            }
+
+            async fn renew_lease(
+                &self,
+                job_id: i64,
+                worker: &str,
+                lease: Duration,
+            ) -> Result<bool, DbError> {
+                let done = sqlx::query(
+                    "UPDATE jobs SET lease_until = $1, updated_at = $2 \
+                     WHERE id = $3 AND lease_owner = $4 AND state = 'running'",
+                )
+                .bind(later(lease))
+                .bind(ts(Utc::now()))
+                .bind(job_id)
+                .bind(worker)
+                .execute(&self.pool)
+                .await?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn finish_ocr_page(
+                &self,
+                job: &Job,
+                worker: &str,
+                text: &PageText,
+            ) -> Result<(), DbError> {
+                let now = ts(Utc::now());
+                let mut tx = self.pool.begin().await?;
+                let owned = sqlx::query(
+                    "UPDATE jobs SET state = 'done', lease_owner = NULL, lease_until = NULL, \
+                     last_error = NULL, updated_at = $1 WHERE id = $2 AND lease_owner = $3 AND state = 'running'",
+                )
+                .bind(&now)
+                .bind(job.id)
+                .bind(worker)
+                .execute(&mut *tx)
+                .await?;
+                if owned.rows_affected() != 1 {
+                    // The lease ran out and another worker owns the job now: its result wins.
+                    return Err(DbError::Conflict(format!(
+                        "job {} is no longer ours",
+                        job.id
+                    )));
+                }
+                sqlx::query(
+                    "UPDATE pages SET ocr_text = $1, ocr_confidence = $2, ocr_done_at = $3 \
+                     WHERE record_id = $4 AND n = $5",
+                )
+                .bind(&text.text)
+                .bind(text.confidence as i64)
+                .bind(&now)
+                .bind(&job.record_id)
+                .bind(job.page_n.map(|n| n as i64))
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query(
+                    "UPDATE records SET status = 'pending_review', updated_at = $1 \
+                     WHERE id = $2 AND status = 'processing' \
+                     AND NOT EXISTS (SELECT 1 FROM pages WHERE record_id = $2 AND ocr_done_at IS NULL)",
+                )
+                .bind(&now)
+                .bind(&job.record_id)
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn retry_job(
+                &self,
+                job: &Job,
+                worker: &str,
+                error: &str,
+                delay: Duration,
+            ) -> Result<(), DbError> {
+                sqlx::query(
+                    "UPDATE jobs SET state = 'queued', lease_owner = NULL, lease_until = NULL, \
+                     last_error = $1, run_after = $2, updated_at = $3 \
+                     WHERE id = $4 AND lease_owner = $5 AND state = 'running'",
+                )
+                .bind(error)
+                .bind(later(delay))
+                .bind(ts(Utc::now()))
+                .bind(job.id)
+                .bind(worker)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn fail_job(&self, job: &Job, worker: &str, error: &str) -> Result<(), DbError> {
+                let now = ts(Utc::now());
+                let mut tx = self.pool.begin().await?;
+                let owned = sqlx::query(
+                    "UPDATE jobs SET state = 'failed', lease_owner = NULL, lease_until = NULL, \
+                     last_error = $1, updated_at = $2 WHERE id = $3 AND lease_owner = $4 AND state = 'running'",
+                )
+                .bind(error)
+                .bind(&now)
+                .bind(job.id)
+                .bind(worker)
+                .execute(&mut *tx)
+                .await?;
+                if owned.rows_affected() == 1 {
+                    sqlx::query(
+                        "UPDATE records SET status = 'failed', status_reason = $1, updated_at = $2 \
+                         WHERE id = $3 AND status = 'processing'",
+                    )
+                    .bind(error)
+                    .bind(&now)
+                    .bind(&job.record_id)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn open_jobs(&self, record_id: &str) -> Result<u32, DbError> {
+                let n: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM jobs WHERE record_id = $1 AND state IN ('queued', 'running')",
+                )
+                .bind(record_id)
+                .fetch_one(&self.pool)
+                .await?;
+                Ok(n as u32)
+            }
+        }
+        };
+    };
+}
+
+pub(crate) use portable_repository;

@@ -1,0 +1,138 @@
+//! Row types shared by every backend. Integer columns are i64 everywhere
+//! (BIGINT on PostgreSQL), so one set of types decodes rows from either.
+
+use std::str::FromStr;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::FromRow;
+
+use super::{ApiKey, DbError, Job, Page, Record, RecordMeta};
+use crate::domain::{DocumentKind, RecordStatus, Role, Sha256Digest};
+
+pub(super) const RECORD_COLUMNS: &str = "SELECT id, subject_id, kind, status, status_reason, dossier_code, \
+     procedure_code, document_number, issued_on, valid_until, officer, created_by, created_at, \
+     updated_at FROM records";
+
+pub(super) const PAGE_COLUMNS: &str = "SELECT record_id, n, sha256, bytes, content_type, file_page, width, \
+     height, dpi, ocr_text, ocr_confidence FROM pages";
+
+#[derive(FromRow)]
+pub(super) struct KeyRow {
+    pub(super) id: i64,
+    pub(super) name: String,
+    pub(super) role: String,
+    pub(super) created_at: DateTime<Utc>,
+    pub(super) revoked_at: Option<DateTime<Utc>>,
+}
+
+impl KeyRow {
+    pub(super) fn into_key(self) -> Result<ApiKey, DbError> {
+        Ok(ApiKey {
+            id: self.id,
+            role: Role::from_str(&self.role).map_err(DbError::Corrupt)?,
+            name: self.name,
+            created_at: self.created_at,
+            revoked_at: self.revoked_at,
+        })
+    }
+}
+
+#[derive(FromRow)]
+pub(super) struct RecordRow {
+    pub(super) id: String,
+    pub(super) subject_id: String,
+    pub(super) kind: String,
+    pub(super) status: String,
+    pub(super) status_reason: Option<String>,
+    pub(super) dossier_code: Option<String>,
+    pub(super) procedure_code: Option<String>,
+    pub(super) document_number: Option<String>,
+    pub(super) issued_on: Option<NaiveDate>,
+    pub(super) valid_until: Option<NaiveDate>,
+    pub(super) officer: Option<String>,
+    pub(super) created_by: String,
+    pub(super) created_at: DateTime<Utc>,
+    pub(super) updated_at: DateTime<Utc>,
+}
+
+impl RecordRow {
+    pub(super) fn into_record(self, pages: Vec<Page>) -> Result<Record, DbError> {
+        Ok(Record {
+            kind: DocumentKind::from_str(&self.kind)
+                .map_err(|e| DbError::Corrupt(e.to_string()))?,
+            status: RecordStatus::from_str(&self.status).map_err(DbError::Corrupt)?,
+            id: self.id,
+            subject_id: self.subject_id,
+            status_reason: self.status_reason,
+            meta: RecordMeta {
+                dossier_code: self.dossier_code,
+                procedure_code: self.procedure_code,
+                document_number: self.document_number,
+                issued_on: self.issued_on,
+                valid_until: self.valid_until,
+                officer: self.officer,
+            },
+            created_by: self.created_by,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            pages,
+        })
+    }
+}
+
+#[derive(FromRow)]
+pub(super) struct PageRow {
+    pub(super) record_id: String,
+    pub(super) n: i64,
+    sha256: String,
+    pub(super) bytes: i64,
+    pub(super) content_type: String,
+    pub(super) file_page: i64,
+    pub(super) width: i64,
+    pub(super) height: i64,
+    pub(super) dpi: Option<i64>,
+    pub(super) ocr_text: Option<String>,
+    pub(super) ocr_confidence: Option<i64>,
+}
+
+impl PageRow {
+    pub(super) fn into_page(self) -> Result<Page, DbError> {
+        let sha256 = Sha256Digest::parse(&self.sha256)
+            .ok_or_else(|| DbError::Corrupt(format!("page digest {:?}", self.sha256)))?;
+        Ok(Page {
+            n: self.n as u32,
+            sha256,
+            bytes: self.bytes as u64,
+            content_type: self.content_type,
+            file_page: self.file_page as u32,
+            width: self.width as u32,
+            height: self.height as u32,
+            dpi: self.dpi.map(|d| d as u32),
+            ocr_text: self.ocr_text,
+            ocr_confidence: self.ocr_confidence.map(|c| c as u32),
+        })
+    }
+}
+
+#[derive(FromRow)]
+pub(super) struct JobRow {
+    pub(super) id: i64,
+    pub(super) kind: String,
+    pub(super) record_id: String,
+    pub(super) page_n: Option<i64>,
+    pub(super) attempts: i64,
+    pub(super) max_attempts: i64,
+}
+
+impl From<JobRow> for Job {
+    fn from(r: JobRow) -> Self {
+        Job {
+            id: r.id,
+            kind: r.kind,
+            record_id: r.record_id,
+            page_n: r.page_n.map(|n| n as u32),
+            attempts: r.attempts as u32,
+            max_attempts: r.max_attempts as u32,
+        }
+    }
+}
