@@ -1,7 +1,7 @@
 # sohoa: the two commands that do everything on a fresh Debian machine.
 #   make run    install what is missing, build, serve on 127.0.0.1:8080 (state in ./data)
 #   make test   install what is missing, then fmt, clippy and the whole test suite,
-#               on the embedded stack (SQLite, folder) and the distributed one (PostgreSQL)
+#               on the embedded stack (SQLite, folder) and the distributed one (PostgreSQL, Garage)
 # Others: make bench (throughput and latency figures), make fixtures, make build.
 
 CARGO ?= cargo
@@ -10,7 +10,7 @@ PYTHON ?= $(shell test -x /usr/bin/python3 && echo /usr/bin/python3 || echo pyth
 SOHOA_LISTEN ?= 127.0.0.1:8080
 export SOHOA_LISTEN
 
-.PHONY: run test deps test-deps build lint bench fixtures clean
+.PHONY: run test deps test-deps build lint bench bench-scale-out fixtures clean
 
 run: deps
 	$(CARGO) build --release
@@ -37,6 +37,10 @@ test: test-deps lint
 bench: test-deps
 	$(CARGO) build --release
 	$(PYTHON) bench/bench.py
+
+bench-scale-out: test-deps
+	$(CARGO) build --release
+	$(PYTHON) bench/scale_out.py
 
 fixtures: test-deps
 	$(PYTHON) fixtures/make_fixtures.py

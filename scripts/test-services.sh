@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Starts what the distributed test stack needs, when it is not already there:
-# PostgreSQL on 127.0.0.1:5432, reachable as postgres/postgres (the URL the
-# tests use by default, TEST_PG_URL). Safe to run again and again.
+# Makes ready what the distributed test stack needs, when it is not already
+# there: PostgreSQL on 127.0.0.1:5432, reachable as postgres/postgres (the URL
+# the tests use by default, TEST_PG_URL), and the `garage` binary (each test
+# starts a single-node Garage of its own). Safe to run again and again.
 set -euo pipefail
 
 sudo=""
@@ -25,3 +26,9 @@ if ! pg_ok; then
   pg_ok || { echo "error: cannot reach PostgreSQL at $pg_url" >&2; exit 1; }
 fi
 echo "PostgreSQL ready"
+
+if ! command -v garage >/dev/null 2>&1; then
+  echo "Installing Garage from crates.io (about 12 minutes on 2 cores, once; kept in ~/.cargo/bin)"
+  cargo install garage --locked --quiet
+fi
+echo "Garage $(garage --version 2>/dev/null | head -1) ready"

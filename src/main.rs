@@ -75,6 +75,8 @@ enum Command {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+    /// Apply database migrations and exit (instances also do it at start).
+    Migrate,
     /// Print the effective configuration.
     Config,
 }
@@ -157,6 +159,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Config => {
             print!("{}", settings.to_toml());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Migrate => {
+            let services = Services::open(settings).await?;
+            log_backends(&services);
+            println!("Database schema is up to date.");
             Ok(ExitCode::SUCCESS)
         }
         Command::Serve { no_workers, .. } => serve(settings, !no_workers).await,

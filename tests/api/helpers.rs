@@ -46,8 +46,8 @@ pub fn sha256sum(path: &Path) -> String {
 }
 
 /// The stack under test: `TEST_STACK=distributed` runs every test on
-/// PostgreSQL (`TEST_PG_URL`, default the local server) and, when
-/// `TEST_S3_BUCKET` is set, an S3 bucket; otherwise SQLite and a folder.
+/// PostgreSQL (`TEST_PG_URL`, default the local server) and a Garage S3 store
+/// of its own (the `garage` binary on PATH); otherwise on SQLite and a folder.
 pub fn distributed() -> bool {
     std::env::var("TEST_STACK").is_ok_and(|s| s == "distributed")
 }
@@ -74,20 +74,167 @@ where
     .expect("helper thread panicked")
 }
 
+/// A single-node Garage (S3-compatible object store) of the test's own, on
+/// free loopback ports, with one bucket and key. Killed when dropped.
+pub struct TestGarage {
+    pub endpoint: String,
+    pub bucket: String,
+    dir: tempfile::TempDir,
+    config: PathBuf,
+    child: std::sync::Mutex<Option<Child>>,
+}
+
+pub const GARAGE_ACCESS_KEY: &str = "GK5a6f0e2b7c9d1e3f4a5b6c7d";
+pub const GARAGE_SECRET_KEY: &str =
+    "4f3e2d1c0b9a8f7e6d5c4b3a29181716f5e4d3c2b1a09f8e7d6c5b4a39281706";
+pub const GARAGE_REGION: &str = "garage";
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+impl TestGarage {
+    pub fn start() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let (s3, rpc) = (free_port(), free_port());
+        let config = dir.path().join("garage.toml");
+        std::fs::write(
+            &config,
+            format!(
+                "metadata_dir = \"{d}/meta\"\ndata_dir = \"{d}/data\"\ndb_engine = \"sqlite\"\n\
+                 replication_factor = 1\nrpc_bind_addr = \"127.0.0.1:{rpc}\"\n\
+                 rpc_public_addr = \"127.0.0.1:{rpc}\"\nrpc_secret = \"{secret}\"\n\n\
+                 [s3_api]\ns3_region = \"{GARAGE_REGION}\"\napi_bind_addr = \"127.0.0.1:{s3}\"\n\
+                 root_domain = \".s3.garage.localhost\"\n",
+                d = dir.path().display(),
+                secret = "0".repeat(64),
+            ),
+        )
+        .unwrap();
+        let garage = Self {
+            endpoint: format!("http://127.0.0.1:{s3}"),
+            bucket: "sohoa-test".into(),
+            dir,
+            config,
+            child: std::sync::Mutex::new(None),
+        };
+        garage.resume();
+        garage
+    }
+
+    /// Starts (or restarts) the server on the same data and ports.
+    pub fn resume(&self) {
+        let log = std::fs::File::create(self.dir.path().join("garage.log")).unwrap();
+        let child = Command::new("garage")
+            .arg("-c")
+            .arg(&self.config)
+            .args(["server", "--single-node", "--default-bucket"])
+            .env("GARAGE_DEFAULT_ACCESS_KEY", GARAGE_ACCESS_KEY)
+            .env("GARAGE_DEFAULT_SECRET_KEY", GARAGE_SECRET_KEY)
+            .env("GARAGE_DEFAULT_BUCKET", &self.bucket)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("garage runs (cargo install garage --locked)");
+        *self.child.lock().unwrap() = Some(child);
+        self.wait_ready();
+    }
+
+    /// Stops the server, as an outage would.
+    pub fn stop(&self) {
+        if let Some(mut child) = self.child.lock().unwrap().take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    fn wait_ready(&self) {
+        // Ready once the bucket answers a listing with our key.
+        let (endpoint, bucket) = (self.endpoint.clone(), self.bucket.clone());
+        let started = Instant::now();
+        loop {
+            let (endpoint, bucket) = (endpoint.clone(), bucket.clone());
+            let ok = block_on(async move {
+                use futures_util::StreamExt;
+                use object_store::ObjectStore;
+                let s3 = s3_store(&endpoint, &bucket);
+                s3.list(None).next().await.is_none_or(|r| r.is_ok())
+            });
+            if ok {
+                return;
+            }
+            let log =
+                std::fs::read_to_string(self.dir.path().join("garage.log")).unwrap_or_default();
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "Garage did not start:\n{log}"
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+
+    /// What a sohoa process needs to reach this store.
+    pub fn env(&self, prefix: &str) -> Vec<(&'static str, String)> {
+        vec![
+            ("SOHOA_BLOB_URL", format!("s3://{}/{prefix}", self.bucket)),
+            ("SOHOA_S3_ENDPOINT", self.endpoint.clone()),
+            ("AWS_ACCESS_KEY_ID", GARAGE_ACCESS_KEY.into()),
+            ("AWS_SECRET_ACCESS_KEY", GARAGE_SECRET_KEY.into()),
+            ("AWS_REGION", GARAGE_REGION.into()),
+        ]
+    }
+}
+
+impl Drop for TestGarage {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+fn s3_store(endpoint: &str, bucket: &str) -> object_store::aws::AmazonS3 {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    object_store::aws::AmazonS3Builder::new()
+        .with_bucket_name(bucket)
+        .with_endpoint(endpoint)
+        .with_allow_http(true)
+        .with_region(GARAGE_REGION)
+        .with_access_key_id(GARAGE_ACCESS_KEY)
+        .with_secret_access_key(GARAGE_SECRET_KEY)
+        .with_retry(object_store::RetryConfig {
+            max_retries: 0,
+            ..Default::default()
+        })
+        .build()
+        .unwrap()
+}
+
 /// A fresh set of stores for one test: a data folder, and on the distributed
-/// stack a PostgreSQL database and an S3 prefix of its own.
+/// stack a PostgreSQL database and a Garage of its own.
 pub struct Stores {
     pub dir: tempfile::TempDir,
     pub database_url: String,
     pub blob_url: String,
+    pub garage: Option<TestGarage>,
+    prefix: String,
     pg_database: Option<String>,
 }
 
 impl Stores {
+    /// Stores of the stack under test (see [`distributed`]).
     pub fn new() -> Self {
+        Self::of_stack(distributed())
+    }
+
+    /// Stores of the embedded stack, or of the distributed one.
+    pub fn of_stack(distributed: bool) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let tag = uuid::Uuid::now_v7().simple().to_string();
-        let (database_url, pg_database) = if distributed() {
+        let (database_url, pg_database) = if distributed {
             let name = format!("sohoa_test_{tag}");
             let admin = pg_admin_url();
             let create = format!("CREATE DATABASE {name}");
@@ -109,24 +256,30 @@ impl Stores {
                 None,
             )
         };
-        let blob_url = match std::env::var("TEST_S3_BUCKET") {
-            Ok(bucket) if distributed() => format!("s3://{bucket}/test-{tag}"),
-            _ => format!("file://{}", dir.path().join("blobs").display()),
+        let prefix = format!("test-{tag}");
+        let garage = distributed.then(TestGarage::start);
+        let blob_url = match &garage {
+            Some(g) => format!("s3://{}/{prefix}", g.bucket),
+            None => format!("file://{}", dir.path().join("blobs").display()),
         };
         Self {
             dir,
             database_url,
             blob_url,
+            garage,
+            prefix,
             pg_database,
         }
     }
 
     /// Environment for every `sohoa` command run against these stores.
     pub fn env(&self) -> Vec<(&'static str, String)> {
-        vec![
-            ("SOHOA_DATABASE_URL", self.database_url.clone()),
-            ("SOHOA_BLOB_URL", self.blob_url.clone()),
-        ]
+        let mut env = match &self.garage {
+            Some(g) => g.env(&self.prefix),
+            None => vec![("SOHOA_BLOB_URL", self.blob_url.clone())],
+        };
+        env.push(("SOHOA_DATABASE_URL", self.database_url.clone()));
+        env
     }
 
     /// One number from the database, e.g. a `COUNT(*)`.
@@ -158,30 +311,53 @@ impl Stores {
     /// Objects in the blob store under this test's prefix.
     pub async fn blob_count(&self) -> usize {
         let url = self.blob_url.clone();
+        let s3 = self
+            .garage
+            .as_ref()
+            .map(|g| (g.endpoint.clone(), g.bucket.clone(), self.prefix.clone()));
         block_on(async move {
             use futures_util::StreamExt;
             use object_store::ObjectStore;
-            let store: Box<dyn ObjectStore> = if let Some(dir) = url.strip_prefix("file://") {
-                if !std::path::Path::new(dir).exists() {
-                    return 0;
+            let store: Box<dyn ObjectStore> = match s3 {
+                Some((endpoint, bucket, prefix)) => Box::new(
+                    object_store::prefix::PrefixStore::new(s3_store(&endpoint, &bucket), prefix),
+                ),
+                None => {
+                    let dir = url.strip_prefix("file://").unwrap().to_owned();
+                    if !std::path::Path::new(&dir).exists() {
+                        return 0;
+                    }
+                    Box::new(object_store::local::LocalFileSystem::new_with_prefix(dir).unwrap())
                 }
-                Box::new(object_store::local::LocalFileSystem::new_with_prefix(dir).unwrap())
-            } else {
-                let rest = url.strip_prefix("s3://").unwrap();
-                let (bucket, prefix) = rest.split_once('/').unwrap();
-                let s3 = object_store::aws::AmazonS3Builder::from_env()
-                    .with_bucket_name(bucket)
-                    .with_endpoint(std::env::var("SOHOA_S3_ENDPOINT").unwrap())
-                    .with_allow_http(true)
-                    .build()
-                    .unwrap();
-                Box::new(object_store::prefix::PrefixStore::new(s3, prefix))
             };
             store
                 .list(None)
                 .filter(|r| futures_util::future::ready(r.is_ok()))
                 .count()
                 .await
+        })
+    }
+
+    /// One text value from the database (or none).
+    #[allow(dead_code)] // used by the scale_out tests, which share this file
+    pub async fn text(&self, sql: &str) -> Option<String> {
+        let (url, sql) = (self.database_url.clone(), sql.to_owned());
+        block_on(async move {
+            if url.starts_with("postgres") {
+                let pool = sqlx::PgPool::connect(&url).await.unwrap();
+                sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+                    .fetch_optional(&pool)
+                    .await
+                    .unwrap()
+            } else {
+                let pool = sqlx::SqlitePool::connect(&format!("{url}?mode=ro"))
+                    .await
+                    .unwrap();
+                sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+                    .fetch_optional(&pool)
+                    .await
+                    .unwrap()
+            }
         })
     }
 }
@@ -216,7 +392,7 @@ impl Default for Options {
 
 pub struct TestApp {
     pub url: String,
-    pub stores: Stores,
+    pub stores: std::sync::Arc<Stores>,
     pub client: reqwest::Client,
     pub intake_key: String,
     child: Child,
@@ -240,13 +416,16 @@ impl TestApp {
     }
 
     pub async fn spawn_with(options: Options) -> Self {
-        Self::spawn_on(Stores::new(), options)
+        Self::spawn_on(std::sync::Arc::new(Stores::new()), options)
     }
 
-    /// A server on stores that already exist (a second instance, or a restart).
-    pub fn spawn_on(stores: Stores, mut options: Options) -> Self {
+    /// A server on stores that already exist (another instance of the same
+    /// deployment). Each instance gets an intake key of its own.
+    pub fn spawn_on(stores: std::sync::Arc<Stores>, mut options: Options) -> Self {
         options.env.extend(stores.env());
-        let intake_key = create_key_with(&stores, "counter-desk-1", "intake");
+        let tag = uuid::Uuid::now_v7().simple().to_string();
+        let name = format!("counter-desk-{}", &tag[tag.len() - 6..]);
+        let intake_key = create_key_with(&stores, &name, "intake");
         let child = start_server(stores.dir.path(), options.workers, &options.env);
         let url = read_url(child, stores.dir.path());
         Self {

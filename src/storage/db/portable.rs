@@ -301,6 +301,14 @@ macro_rules! portable_repository {
             ) -> Result<(), DbError> {
                 let now = ts(Utc::now());
                 let mut tx = self.pool.begin().await?;
+                // Lock the record row first: two workers finishing the last two
+                // pages at once then run one after the other, and the second
+                // sees the first's page when it checks whether all are done.
+                sqlx::query("UPDATE records SET updated_at = $1 WHERE id = $2")
+                    .bind(&now)
+                    .bind(&job.record_id)
+                    .execute(&mut *tx)
+                    .await?;
                 let owned = sqlx::query(
                     "UPDATE jobs SET state = 'done', lease_owner = NULL, lease_until = NULL, \
                      last_error = NULL, updated_at = $1 WHERE id = $2 AND lease_owner = $3 AND state = 'running'",

@@ -1,0 +1,209 @@
+//! Scaling out: several sohoa instances on one PostgreSQL and one S3 store
+//! (a Garage of the test's own). These always run on the distributed stack.
+
+#[path = "../api/helpers.rs"]
+#[allow(dead_code)]
+mod helpers;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use helpers::{Options, Stores, TestApp, fixture_bytes, meta};
+use serde_json::{Value, json};
+
+fn shared_stores() -> Arc<Stores> {
+    Arc::new(Stores::of_stack(true))
+}
+
+fn lease(secs: u64) -> Options {
+    Options {
+        workers: true,
+        env: vec![("SOHOA_JOB_LEASE_SECS", secs.to_string())],
+    }
+}
+
+/// A valid personal ID number per upload (Hanoi, born 1990).
+fn subject(i: usize) -> String {
+    format!("001090{i:06}")
+}
+
+#[tokio::test]
+async fn a_scan_uploaded_to_one_instance_is_served_by_the_other() {
+    let stores = shared_stores();
+    let a = TestApp::spawn_on(
+        stores.clone(),
+        Options {
+            workers: false,
+            env: vec![],
+        },
+    );
+    let b = TestApp::spawn_on(
+        stores.clone(),
+        Options {
+            workers: false,
+            env: vec![],
+        },
+    );
+
+    let body: Value = a
+        .upload(&a.intake_key, meta("cccd"), &["cccd_front.jpg"])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = body["id"].as_str().unwrap();
+    let page = b
+        .get(&b.intake_key, &format!("/v1/records/{id}/pages/1"))
+        .await;
+    assert_eq!(page.status(), 200);
+    assert_eq!(
+        page.bytes().await.unwrap().to_vec(),
+        fixture_bytes("cccd_front.jpg")
+    );
+    assert_eq!(
+        stores.blob_count().await,
+        1,
+        "the original is in the shared object store"
+    );
+
+    // The same pages sent to the other instance are the same record.
+    let again = b
+        .upload(&b.intake_key, meta("cccd"), &["cccd_front.jpg"])
+        .await;
+    assert_eq!(again.status(), 200);
+}
+
+#[tokio::test]
+async fn twenty_uploads_spread_over_two_instances_are_each_recognised_exactly_once() {
+    let stores = shared_stores();
+    let apps = [
+        TestApp::spawn_on(stores.clone(), lease(30)),
+        TestApp::spawn_on(stores.clone(), lease(30)),
+    ];
+    let mut ids = Vec::new();
+    for i in 0..20 {
+        let app = &apps[i % 2];
+        let m = json!({"subject_id": subject(i), "kind": "cccd"});
+        let res = app.upload(&app.intake_key, m, &["cccd_front.jpg"]).await;
+        assert_eq!(res.status(), 202);
+        let body: Value = res.json().await.unwrap();
+        ids.push(body["id"].as_str().unwrap().to_owned());
+    }
+    for (i, id) in ids.iter().enumerate() {
+        let record = apps[(i + 1) % 2]
+            .wait_until_processed(id, Duration::from_secs(180))
+            .await;
+        assert_eq!(record["status"], "pending_review", "{record:#}");
+    }
+    assert_eq!(
+        stores
+            .scalar("SELECT COUNT(*) FROM jobs WHERE state = 'done'")
+            .await,
+        20
+    );
+    assert_eq!(
+        stores
+            .scalar("SELECT COUNT(*) FROM jobs WHERE attempts <> 1")
+            .await,
+        0,
+        "every job was claimed exactly once"
+    );
+    assert_eq!(stores.blob_count().await, 1, "one original, stored once");
+}
+
+#[tokio::test]
+async fn an_instance_killed_in_the_middle_of_ocr_has_its_job_finished_by_the_other() {
+    let stores = shared_stores();
+    let mut a = TestApp::spawn_on(stores.clone(), lease(2));
+    let b = TestApp::spawn_on(stores.clone(), lease(2));
+    let body: Value = a
+        .upload(&a.intake_key, meta("other"), &["two_page.pdf"])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = body["id"].as_str().unwrap().to_owned();
+
+    // Wait until instance A holds a job (worker ids carry the process id), then kill it.
+    let a_marker = format!("-{}-", a.pid());
+    let started = Instant::now();
+    loop {
+        let owner = stores
+            .text(&format!("SELECT lease_owner FROM jobs WHERE state = 'running' AND lease_owner LIKE '%{a_marker}%'"))
+            .await;
+        if owner.is_some() {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "instance A never held a job"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    a.kill();
+
+    let record = b.wait_until_processed(&id, Duration::from_secs(120)).await;
+    assert_eq!(record["status"], "pending_review", "{record:#}");
+    for page in record["pages"].as_array().unwrap() {
+        assert!(
+            page["ocr_text"].as_str().unwrap().contains("ĐƠN ĐỀ NGHỊ"),
+            "{page:#}"
+        );
+    }
+    assert_eq!(stores.scalar("SELECT COUNT(*) FROM records").await, 1);
+    assert_eq!(stores.scalar("SELECT COUNT(*) FROM pages").await, 2);
+    assert_eq!(
+        stores
+            .scalar("SELECT COUNT(*) FROM jobs WHERE state = 'done'")
+            .await,
+        2
+    );
+    assert!(
+        stores.scalar("SELECT MAX(attempts) FROM jobs").await >= 2,
+        "the killed instance's job was taken over"
+    );
+}
+
+#[tokio::test]
+async fn uploads_answer_storage_unavailable_while_the_object_store_is_down_and_recover_after() {
+    let stores = shared_stores();
+    let app = TestApp::spawn_on(
+        stores.clone(),
+        Options {
+            workers: false,
+            env: vec![],
+        },
+    );
+    let garage = stores.garage.as_ref().unwrap();
+
+    garage.stop();
+    let res = app
+        .upload(&app.intake_key, meta("cccd"), &["cccd_front.jpg"])
+        .await;
+    assert_eq!(res.status(), 503);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["code"], "storage_unavailable", "{body}");
+    assert_eq!(
+        stores.scalar("SELECT COUNT(*) FROM records").await,
+        0,
+        "no row without its bytes"
+    );
+    let health = app
+        .client
+        .get(format!("{}/healthz", app.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(health.status(), 503);
+
+    garage.resume();
+    let res = app
+        .upload(&app.intake_key, meta("cccd"), &["cccd_front.jpg"])
+        .await;
+    assert_eq!(
+        res.status(),
+        202,
+        "uploads work again without restarting sohoa"
+    );
+    assert_eq!(stores.scalar("SELECT COUNT(*) FROM records").await, 1);
+}
