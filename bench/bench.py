@@ -52,7 +52,7 @@ class Server:
         env = dict(os.environ, SOHOA_LOG="warn")
         if ocr_workers:
             env["SOHOA_OCR_WORKERS"] = str(ocr_workers)
-        key = subprocess.run([BIN, "--data-dir", self.dir, "keys", "create", "--name", "bench", "--role", "intake"],
+        key = subprocess.run([BIN, "--data-dir", self.dir, "keys", "create", "--name", f"bench-{uuid.uuid4().hex[:8]}", "--role", "intake"],
                              env=env, check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1]
         self.key = key
         args = [BIN, "--data-dir", self.dir, "serve", "--listen", "127.0.0.1:0"]
