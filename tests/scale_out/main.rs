@@ -207,3 +207,53 @@ async fn uploads_answer_storage_unavailable_while_the_object_store_is_down_and_r
     );
     assert_eq!(stores.scalar("SELECT COUNT(*) FROM records").await, 1);
 }
+
+#[tokio::test]
+async fn a_job_that_keeps_failing_retries_with_backoff_then_fails_its_record_with_the_reason() {
+    let stores = shared_stores();
+    let intake = TestApp::spawn_on(
+        stores.clone(),
+        Options {
+            workers: false,
+            env: vec![],
+        },
+    );
+    let body: Value = intake
+        .upload(&intake.intake_key, meta("cccd"), &["cccd_front.jpg"])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = body["id"].as_str().unwrap().to_owned();
+
+    // The original becomes unreadable: every attempt fails, but transiently.
+    stores.garage.as_ref().unwrap().stop();
+    let started = Instant::now();
+    let worker = TestApp::spawn_on(stores.clone(), lease(30));
+    let record = worker
+        .wait_until_processed(&id, Duration::from_secs(120))
+        .await;
+    assert_eq!(record["status"], "failed", "{record:#}");
+    let reason = record["status_reason"].as_str().unwrap();
+    assert!(
+        reason.contains("unavailable"),
+        "the reason says what went wrong: {reason}"
+    );
+    assert_eq!(
+        stores.scalar("SELECT attempts FROM jobs").await,
+        3,
+        "the default of three attempts"
+    );
+    assert_eq!(
+        stores
+            .scalar("SELECT COUNT(*) FROM jobs WHERE state = 'failed'")
+            .await,
+        1
+    );
+    // Backoff: 2 s after the first attempt, 4 s after the second.
+    assert!(
+        started.elapsed() >= Duration::from_secs(6),
+        "retried too fast: {:?}",
+        started.elapsed()
+    );
+}
