@@ -9,9 +9,15 @@ use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
 
+/// Used in dossier codes until `SOHOA_AGENCY_ID` is set (the start-up log says so).
+pub const PLACEHOLDER_AGENCY_ID: &str = "000.00.00.H00";
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Settings {
+    /// This instance's agency electronic ID, `NNN.NN.NN.XNN` (`SOHOA_AGENCY_ID`),
+    /// used in dossier codes; empty means the placeholder [`PLACEHOLDER_AGENCY_ID`].
+    pub agency_id: String,
     /// Address the HTTP server binds (`SOHOA_LISTEN`). Port 0 picks a free port.
     pub listen: String,
     /// Folder for all embedded state (`SOHOA_DATA_DIR`).
@@ -53,6 +59,7 @@ pub struct Settings {
 impl Default for Settings {
     fn default() -> Self {
         Self {
+            agency_id: String::new(),
             listen: "127.0.0.1:8080".into(),
             data_dir: PathBuf::from("./data"),
             database_url: String::new(),
@@ -127,12 +134,26 @@ impl Settings {
                 "max_pages, max_file_bytes and max_page_pixels must be above zero".into(),
             ));
         }
+        if !self.agency_id.is_empty() {
+            crate::domain::AgencyId::parse(&self.agency_id)
+                .map_err(|e| ConfigError::Value(format!("agency_id: {e}")))?;
+        }
         if self.job_lease_secs == 0 || self.job_max_attempts == 0 {
             return Err(ConfigError::Value(
                 "job_lease_secs and job_max_attempts must be above zero".into(),
             ));
         }
         Ok(())
+    }
+
+    /// This instance's agency, or the placeholder.
+    pub fn agency(&self) -> crate::domain::AgencyId {
+        let id = if self.agency_id.is_empty() {
+            PLACEHOLDER_AGENCY_ID
+        } else {
+            &self.agency_id
+        };
+        crate::domain::AgencyId::parse(id).expect("checked when the settings were loaded")
     }
 
     pub fn database_url(&self) -> String {

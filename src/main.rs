@@ -264,6 +264,12 @@ async fn worker(settings: Settings) -> anyhow::Result<ExitCode> {
 }
 
 fn log_backends(services: &Services) {
+    if services.settings.agency_id.is_empty() {
+        tracing::warn!(
+            placeholder = sohoa::config::PLACEHOLDER_AGENCY_ID,
+            "SOHOA_AGENCY_ID is not set: dossier codes use a placeholder agency ID; set it to this agency's electronic ID (NNN.NN.NN.XNN)"
+        );
+    }
     tracing::info!(
         database = %startup::redact_url(&services.settings.database_url()),
         blobs = %services.settings.blob_url(),

@@ -2,6 +2,7 @@
 //! own file; handlers hold no SQL and call `intake`, `storage` and friends.
 
 pub mod auth;
+mod dossiers;
 pub mod errors;
 mod health;
 mod logging;
@@ -41,6 +42,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route("/records", web::post().to(records::upload))
                 .route("/records/{id}", web::get().to(records::get_record))
                 .route("/records/{id}/pages/{n}", web::get().to(records::get_page))
+                .route("/dossiers", web::post().to(dossiers::open))
+                .route("/dossiers/{code}", web::get().to(dossiers::get))
                 .route(
                     "/subjects/{subject_id}/records",
                     web::get().to(subjects::list_records),

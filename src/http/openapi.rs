@@ -5,7 +5,7 @@ use actix_web::HttpResponse;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{errors, health, records, subjects, views};
+use super::{dossiers, errors, health, records, subjects, views};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -13,15 +13,16 @@ use super::{errors, health, records, subjects, views};
         title = "sohoa",
         description = "Digitise, store and reuse the papers citizens hand in at one-stop-shop counters (Decree 107/2021). Every /v1 endpoint needs `Authorization: Bearer KEY`. Errors are JSON `{code, message}` with a stable `code`."
     ),
-    paths(records::upload, records::get_record, records::get_page, subjects::list_records, health::healthz, openapi_json),
+    paths(records::upload, records::get_record, records::get_page, subjects::list_records, dossiers::open, dossiers::get, health::healthz, openapi_json),
     components(schemas(
         errors::ErrorBody, views::RecordView, views::PageView, views::UploadView, views::RecordList,
-        health::Health, crate::intake::UploadMeta, crate::domain::DocumentKind, crate::domain::RecordStatus
+        health::Health, dossiers::OpenDossier, dossiers::DossierView, crate::intake::UploadMeta, crate::domain::DocumentKind, crate::domain::RecordStatus
     )),
     modifiers(&ApiKeyScheme),
     tags(
         (name = "records", description = "Scanned papers and their pages"),
         (name = "subjects", description = "What is on file for an owner"),
+        (name = "dossiers", description = "Applications, and the records filed in them"),
         (name = "operations", description = "Health and API description")
     )
 )]

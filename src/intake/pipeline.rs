@@ -228,8 +228,13 @@ fn validate_meta(meta: &UploadMeta) -> Result<RecordMeta, IntakeError> {
             "valid_until is before issued_on".into(),
         ));
     }
+    let dossier_code = text("dossier_code", &meta.dossier_code)?;
+    if let Some(code) = &dossier_code {
+        crate::domain::DossierCode::parse(code)
+            .map_err(|e| IntakeError::InvalidMeta(e.to_string()))?;
+    }
     Ok(RecordMeta {
-        dossier_code: text("dossier_code", &meta.dossier_code)?,
+        dossier_code,
         procedure_code: text("procedure_code", &meta.procedure_code)?,
         document_number: text("document_number", &meta.document_number)?,
         issued_on: meta.issued_on,

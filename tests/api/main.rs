@@ -3,6 +3,7 @@
 
 mod auth;
 mod cli;
+mod dossiers;
 mod errors;
 mod helpers;
 mod operations;

@@ -44,6 +44,8 @@ async fn health_and_the_openapi_document_need_no_key() {
         ("/v1/records/{id}", "get"),
         ("/v1/records/{id}/pages/{n}", "get"),
         ("/v1/subjects/{subject_id}/records", "get"),
+        ("/v1/dossiers", "post"),
+        ("/v1/dossiers/{code}", "get"),
         ("/healthz", "get"),
         ("/openapi.json", "get"),
     ] {

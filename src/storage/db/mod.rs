@@ -15,7 +15,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
-use crate::domain::{DocumentKind, RecordStatus, Role, Sha256Digest, SubjectId};
+use crate::domain::{AgencyId, DocumentKind, RecordStatus, Role, Sha256Digest, SubjectId};
 
 pub use postgres::PostgresRepository;
 pub use sqlite::SqliteRepository;
@@ -130,6 +130,17 @@ pub struct Page {
     pub dpi: Option<u32>,
     pub ocr_text: Option<String>,
     pub ocr_confidence: Option<u32>,
+}
+
+/// An open dossier: one citizen's application for one procedure.
+#[derive(Debug, Clone)]
+pub struct Dossier {
+    pub code: String,
+    pub agency_id: String,
+    pub subject_id: String,
+    pub procedure_code: String,
+    pub opened_by: String,
+    pub opened_at: DateTime<Utc>,
 }
 
 /// What inserting a record did.
@@ -261,6 +272,23 @@ pub trait Repository: Send + Sync {
 
     /// Ends a job as failed and marks its record `failed` with the reason.
     async fn fail_job(&self, job: &Job, worker: &str, error: &str) -> Result<(), DbError>;
+
+    /// Opens a dossier, allocating the next sequence number of `agency` on
+    /// `day` atomically (unique however many requests race). Returns it with
+    /// its code.
+    async fn open_dossier(
+        &self,
+        agency: &AgencyId,
+        day: NaiveDate,
+        subject: &SubjectId,
+        procedure_code: &str,
+        opened_by: &str,
+    ) -> Result<Dossier, DbError>;
+
+    async fn dossier(&self, code: &str) -> Result<Option<Dossier>, DbError>;
+
+    /// Records uploaded with this dossier code, oldest first.
+    async fn dossier_records(&self, code: &str) -> Result<Vec<Record>, DbError>;
 
     /// Jobs not yet done or failed, for one record.
     async fn open_jobs(&self, record_id: &str) -> Result<u32, DbError>;

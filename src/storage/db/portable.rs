@@ -19,10 +19,10 @@ macro_rules! portable_repository {
         // Composed SQL only joins the constant column lists; values are always bound.
         use sqlx::AssertSqlSafe;
 
-        use $crate::domain::{DocumentKind, RecordStatus, Role, Sha256Digest, SubjectId};
-        use $crate::storage::db::rows::{JobRow, KeyRow, PAGE_COLUMNS, PageRow, RECORD_COLUMNS, RecordRow};
+        use $crate::domain::{AgencyId, DocumentKind, DossierCode, RecordStatus, Role, Sha256Digest, SubjectId};
+        use $crate::storage::db::rows::{DossierRow, JobRow, KeyRow, PAGE_COLUMNS, PageRow, RECORD_COLUMNS, RecordRow};
         use $crate::storage::db::{
-            ApiKey, DbError, Inserted, Job, JobKind, NewRecord, Page, PageText, Record, RecordQuery,
+            ApiKey, DbError, Dossier, Inserted, Job, JobKind, NewRecord, Page, PageText, Record, RecordQuery,
         };
 
         impl $repo {
@@ -397,6 +397,70 @@ macro_rules! portable_repository {
                 }
                 tx.commit().await?;
                 Ok(())
+            }
+
+            async fn open_dossier(
+                &self,
+                agency: &AgencyId,
+                day: chrono::NaiveDate,
+                subject: &SubjectId,
+                procedure_code: &str,
+                opened_by: &str,
+            ) -> Result<Dossier, DbError> {
+                let mut tx = self.pool.begin().await?;
+                // One statement: the row lock (or SQLite's single writer) makes
+                // concurrent openings take consecutive numbers.
+                let sequence: i64 = sqlx::query_scalar(
+                    "INSERT INTO dossier_sequences (agency_id, day, last) VALUES ($1, $2, 1) \
+                     ON CONFLICT (agency_id, day) DO UPDATE SET last = dossier_sequences.last + 1 \
+                     RETURNING last",
+                )
+                .bind(agency.as_str())
+                .bind(day.format("%Y-%m-%d").to_string())
+                .fetch_one(&mut *tx)
+                .await?;
+                let code = DossierCode::new(agency.clone(), day, sequence as u32).to_string();
+                let row: DossierRow = sqlx::query_as(
+                    "INSERT INTO dossiers (code, agency_id, subject_id, procedure_code, opened_by, opened_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6) \
+                     RETURNING code, agency_id, subject_id, procedure_code, opened_by, opened_at",
+                )
+                .bind(&code)
+                .bind(agency.as_str())
+                .bind(subject.as_str())
+                .bind(procedure_code)
+                .bind(opened_by)
+                .bind(ts(Utc::now()))
+                .fetch_one(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                Ok(row.into())
+            }
+
+            async fn dossier(&self, code: &str) -> Result<Option<Dossier>, DbError> {
+                let row: Option<DossierRow> = sqlx::query_as(
+                    "SELECT code, agency_id, subject_id, procedure_code, opened_by, opened_at \
+                     FROM dossiers WHERE code = $1",
+                )
+                .bind(code)
+                .fetch_optional(&self.pool)
+                .await?;
+                Ok(row.map(Dossier::from))
+            }
+
+            async fn dossier_records(&self, code: &str) -> Result<Vec<Record>, DbError> {
+                let ids: Vec<String> =
+                    sqlx::query_scalar("SELECT id FROM records WHERE dossier_code = $1 ORDER BY id")
+                        .bind(code)
+                        .fetch_all(&self.pool)
+                        .await?;
+                let mut records = Vec::with_capacity(ids.len());
+                for id in ids {
+                    if let Some(record) = self.record(&id).await? {
+                        records.push(record);
+                    }
+                }
+                Ok(records)
             }
 
             async fn open_jobs(&self, record_id: &str) -> Result<u32, DbError> {

@@ -6,7 +6,7 @@ use std::str::FromStr;
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::FromRow;
 
-use super::{ApiKey, DbError, Job, Page, Record, RecordMeta};
+use super::{ApiKey, DbError, Dossier, Job, Page, Record, RecordMeta};
 use crate::domain::{DocumentKind, RecordStatus, Role, Sha256Digest};
 
 pub(super) const RECORD_COLUMNS: &str = "SELECT id, subject_id, kind, status, status_reason, dossier_code, \
@@ -133,6 +133,29 @@ impl From<JobRow> for Job {
             page_n: r.page_n.map(|n| n as u32),
             attempts: r.attempts as u32,
             max_attempts: r.max_attempts as u32,
+        }
+    }
+}
+
+#[derive(FromRow)]
+pub(super) struct DossierRow {
+    pub(super) code: String,
+    pub(super) agency_id: String,
+    pub(super) subject_id: String,
+    pub(super) procedure_code: String,
+    pub(super) opened_by: String,
+    pub(super) opened_at: DateTime<Utc>,
+}
+
+impl From<DossierRow> for Dossier {
+    fn from(r: DossierRow) -> Self {
+        Dossier {
+            code: r.code,
+            agency_id: r.agency_id,
+            subject_id: r.subject_id,
+            procedure_code: r.procedure_code,
+            opened_by: r.opened_by,
+            opened_at: r.opened_at,
         }
     }
 }

@@ -1,0 +1,182 @@
+//! Agencies and dossiers. An agency's electronic ID (Decision 20/2020/QĐ-TTg)
+//! is `NNN.NN.NN.XNN`, read right to left: a letter and two digits for the
+//! level-1 body (G: ministry or central body, H: province), then two, two and
+//! three digits for lower levels, zeros where unused. A dossier code is
+//! `{agency}-{yyMMdd}-{NNNN}`, the sequence counted per agency per day.
+
+use std::fmt;
+
+use chrono::{FixedOffset, NaiveDate, Utc};
+
+/// Viet Nam's time zone (no daylight saving): dossier dates are local dates.
+pub fn vietnam_today() -> NaiveDate {
+    let offset = FixedOffset::east_opt(7 * 3600).expect("a valid offset");
+    Utc::now().with_timezone(&offset).date_naive()
+}
+
+#[derive(Clone, PartialEq, Eq, Hash, Debug)]
+pub struct AgencyId(String);
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0:?} is not an agency ID: expected NNN.NN.NN.XNN, e.g. 000.00.06.H56")]
+pub struct AgencyIdError(pub String);
+
+impl AgencyId {
+    pub fn parse(input: &str) -> Result<Self, AgencyIdError> {
+        let text = input.trim();
+        let groups: Vec<&str> = text.split('.').collect();
+        let digits = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_digit());
+        let ok = groups.len() == 4
+            && digits(groups[0], 3)
+            && digits(groups[1], 2)
+            && digits(groups[2], 2)
+            && groups[3].len() == 3
+            && groups[3].as_bytes()[0].is_ascii_uppercase()
+            && digits(&groups[3][1..], 2);
+        if ok {
+            Ok(Self(text.to_owned()))
+        } else {
+            Err(AgencyIdError(input.to_owned()))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for AgencyId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[derive(Clone, PartialEq, Eq, Hash, Debug)]
+pub struct DossierCode {
+    agency: AgencyId,
+    date: NaiveDate,
+    sequence: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0:?} is not a dossier code: expected AGENCY-yyMMdd-NNNN, e.g. 000.00.06.H56-231027-0361")]
+pub struct DossierCodeError(pub String);
+
+impl DossierCode {
+    pub fn new(agency: AgencyId, date: NaiveDate, sequence: u32) -> Self {
+        Self {
+            agency,
+            date,
+            sequence,
+        }
+    }
+
+    pub fn parse(input: &str) -> Result<Self, DossierCodeError> {
+        let err = || DossierCodeError(input.to_owned());
+        let mut parts = input.trim().rsplitn(3, '-');
+        let (seq, date, agency) = (parts.next(), parts.next(), parts.next());
+        let (Some(seq), Some(date), Some(agency)) = (seq, date, agency) else {
+            return Err(err());
+        };
+        if seq.len() < 4 || !seq.bytes().all(|b| b.is_ascii_digit()) || date.len() != 6 {
+            return Err(err());
+        }
+        let date = NaiveDate::parse_from_str(date, "%y%m%d").map_err(|_| err())?;
+        let sequence: u32 = seq.parse().map_err(|_| err())?;
+        if sequence == 0 {
+            return Err(err());
+        }
+        Ok(Self {
+            agency: AgencyId::parse(agency).map_err(|_| err())?,
+            date,
+            sequence,
+        })
+    }
+
+    pub fn agency(&self) -> &AgencyId {
+        &self.agency
+    }
+
+    pub fn date(&self) -> NaiveDate {
+        self.date
+    }
+
+    pub fn sequence(&self) -> u32 {
+        self.sequence
+    }
+}
+
+impl fmt::Display for DossierCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}-{}-{:04}",
+            self.agency,
+            self.date.format("%y%m%d"),
+            self.sequence
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn agency_ids_of_provinces_and_their_departments_parse() {
+        assert!(AgencyId::parse("000.00.00.H56").is_ok());
+        assert_eq!(
+            AgencyId::parse(" 000.00.06.H56 ").unwrap().as_str(),
+            "000.00.06.H56"
+        );
+        assert!(AgencyId::parse("000.00.00.G15").is_ok());
+    }
+
+    #[test]
+    fn malformed_agency_ids_are_rejected() {
+        for bad in [
+            "",
+            "000.00.06",
+            "000.00.06.56H",
+            "00.000.06.H56",
+            "000.00.06.h56",
+            "000-00-06-H56",
+        ] {
+            assert!(AgencyId::parse(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn a_dossier_code_round_trips_through_its_text() {
+        let code = DossierCode::parse("000.00.06.H56-231027-0361").unwrap();
+        assert_eq!(code.agency().as_str(), "000.00.06.H56");
+        assert_eq!(code.date(), NaiveDate::from_ymd_opt(2023, 10, 27).unwrap());
+        assert_eq!(code.sequence(), 361);
+        assert_eq!(code.to_string(), "000.00.06.H56-231027-0361");
+    }
+
+    #[test]
+    fn sequences_past_9999_keep_their_digits() {
+        let code = DossierCode::new(
+            AgencyId::parse("000.00.06.H56").unwrap(),
+            NaiveDate::from_ymd_opt(2026, 1, 2).unwrap(),
+            12345,
+        );
+        assert_eq!(code.to_string(), "000.00.06.H56-260102-12345");
+        assert_eq!(DossierCode::parse(&code.to_string()).unwrap(), code);
+    }
+
+    #[test]
+    fn malformed_dossier_codes_are_rejected() {
+        for bad in [
+            "",
+            "000.00.06.H56-231027",
+            "000.00.06.H56-231327-0001",
+            "000.00.06.H56-231027-001",
+            "x-231027-0001",
+            "000.00.06.H56-231027-0000",
+        ] {
+            assert!(DossierCode::parse(bad).is_err(), "{bad:?}");
+        }
+    }
+}
