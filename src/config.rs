@@ -40,6 +40,9 @@ pub struct Settings {
     pub max_page_pixels: u64,
     /// Most pages in one record.
     pub max_pages: usize,
+    /// Lowest resolution accepted for a page, in dpi (`SOHOA_MIN_DPI`): the
+    /// floor for digitised papers (Circular 01/2023, Decree 30/2020).
+    pub min_dpi: u32,
     /// OCR engines (and so OCR jobs at once); 0 means one per CPU core.
     pub ocr_workers: usize,
     /// Tesseract languages, `+`-separated.
@@ -69,6 +72,7 @@ impl Default for Settings {
             max_file_bytes: 40 * 1024 * 1024,
             max_page_pixels: 60_000_000,
             max_pages: 100,
+            min_dpi: 200,
             ocr_workers: 0,
             ocr_languages: "vie+eng".into(),
             tessdata_dir: String::new(),

@@ -71,6 +71,9 @@ enum Command {
         valid_until: Option<chrono::NaiveDate>,
         #[arg(long)]
         officer: Option<String>,
+        /// Paper size for files that state no resolution: A4 (default), A5 or ID1.
+        #[arg(long, value_parser = parse_paper)]
+        paper: Option<sohoa::intake::quality::Paper>,
         /// Page files (PNG, JPEG, TIFF, scanner PDF), in order.
         #[arg(required = true)]
         files: Vec<PathBuf>,
@@ -98,6 +101,11 @@ enum KeysCommand {
         #[arg(long)]
         name: String,
     },
+}
+
+fn parse_paper(text: &str) -> Result<sohoa::intake::quality::Paper, String> {
+    serde_json::from_value(serde_json::Value::String(text.to_uppercase()))
+        .map_err(|_| format!("unknown paper size {text:?}; use A4, A5 or ID1"))
 }
 
 fn main() -> ExitCode {
@@ -222,9 +230,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             issued_on,
             valid_until,
             officer,
+            paper,
             files,
         } => {
             let meta = UploadMeta {
+                paper,
                 subject_id: subject,
                 kind,
                 dossier_code,
@@ -289,6 +299,12 @@ async fn ingest(
     }
     let services = Services::open(settings).await?;
     let submitted = services.intake().submit(meta, files, "cli").await?;
+    for dropped in &submitted.dropped_blank_pages {
+        eprintln!(
+            "File {}, page {} is blank and was left out.",
+            dropped.file, dropped.file_page
+        );
+    }
     let record_id = submitted.record.id.clone();
     if submitted.duplicate {
         eprintln!("These pages are already on file as record {record_id}; nothing new was stored.");
@@ -337,6 +353,9 @@ async fn ingest(
     let view = UploadView {
         record: record.into(),
         duplicate: submitted.duplicate,
+        quality: sohoa::http::views::UploadQuality {
+            dropped_blank_pages: submitted.dropped_blank_pages,
+        },
     };
     println!("{}", serde_json::to_string_pretty(&view)?);
     Ok(if failed {

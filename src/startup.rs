@@ -64,6 +64,7 @@ impl Services {
             self.repo.clone(),
             self.blobs.clone(),
             self.limits(),
+            self.settings.min_dpi,
             self.settings.job_max_attempts,
             self.jobs_queued.clone(),
         )

@@ -145,6 +145,14 @@ impl From<IntakeError> for ApiError {
             IntakeError::InvalidMeta(_) => Self::bad_request("invalid_meta", message),
             IntakeError::MissingPages => Self::bad_request("missing_pages", message),
             IntakeError::TooManyPages(_) => Self::too_large(message),
+            IntakeError::ResolutionTooLow { .. } => Self::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "resolution_too_low",
+                message,
+            ),
+            IntakeError::BlankScan => {
+                Self::new(StatusCode::UNPROCESSABLE_ENTITY, "blank_scan", message)
+            }
             IntakeError::Decode { source, .. } => match source {
                 DecodeError::UnknownType | DecodeError::Unsupported(_) => Self::new(
                     StatusCode::UNSUPPORTED_MEDIA_TYPE,

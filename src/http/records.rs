@@ -10,7 +10,7 @@ use sha2::Digest;
 use super::AppState;
 use super::auth::Caller;
 use super::errors::{ApiError, ErrorBody};
-use super::views::{RecordView, UploadView};
+use super::views::{RecordView, UploadQuality, UploadView};
 use crate::domain::{Role, Sha256Digest};
 use crate::intake::{UploadMeta, UploadedFile};
 
@@ -53,7 +53,7 @@ pub struct UploadForm {
         (status = 403, description = "forbidden", body = ErrorBody),
         (status = 413, description = "image_too_large: file, upload or page dimensions past the limits", body = ErrorBody),
         (status = 415, description = "unsupported_media_type", body = ErrorBody),
-        (status = 422, description = "unreadable_image", body = ErrorBody),
+        (status = 422, description = "unreadable_image; resolution_too_low (a page below the dpi floor); blank_scan (every page blank)", body = ErrorBody),
         (status = 503, description = "storage_unavailable, database_unavailable", body = ErrorBody),
     ),
     security(("api_key" = []))
@@ -150,6 +150,9 @@ pub async fn upload(
     Ok(HttpResponse::build(status).json(UploadView {
         record: submitted.record.into(),
         duplicate: submitted.duplicate,
+        quality: UploadQuality {
+            dropped_blank_pages: submitted.dropped_blank_pages,
+        },
     }))
 }
 

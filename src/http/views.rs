@@ -5,6 +5,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
 use crate::domain::{DocumentKind, RecordStatus};
+use crate::intake::pipeline::DroppedPage;
+use crate::intake::quality::PageQuality;
 use crate::storage::db::{Page, Record};
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -57,6 +59,8 @@ pub struct PageView {
     pub ocr_text: Option<String>,
     /// Tesseract's mean word confidence, 0–100; null until OCR is done.
     pub ocr_confidence: Option<u32>,
+    /// The counter's quality verdict on this page.
+    pub quality: Option<PageQuality>,
 }
 
 /// The answer to an upload.
@@ -67,6 +71,14 @@ pub struct UploadView {
     /// True when the same pages were already on file for this owner and kind:
     /// this is that record, and nothing new was stored.
     pub duplicate: bool,
+    pub quality: UploadQuality,
+}
+
+/// The quality gate's verdict on the upload as a whole.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct UploadQuality {
+    /// Blank pages (empty back sides) left out of the record.
+    pub dropped_blank_pages: Vec<DroppedPage>,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -90,6 +102,7 @@ impl From<Page> for PageView {
             dpi: p.dpi,
             ocr_text: p.ocr_text,
             ocr_confidence: p.ocr_confidence,
+            quality: p.quality,
         }
     }
 }

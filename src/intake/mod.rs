@@ -5,5 +5,6 @@
 
 pub mod decode;
 pub mod pipeline;
+pub mod quality;
 
 pub use pipeline::{Intake, IntakeError, Submitted, UploadMeta, UploadedFile};

@@ -12,6 +12,7 @@ use serde::Deserialize;
 use tokio::sync::Notify;
 
 use super::decode::{self, DecodeError, Limits};
+use super::quality::{self, Paper};
 use crate::domain::subject::SubjectIdError;
 use crate::domain::{DocumentKind, Sha256Digest, SubjectId};
 use crate::storage::blobs::{BlobError, BlobStore};
@@ -38,6 +39,18 @@ pub struct UploadMeta {
     pub valid_until: Option<NaiveDate>,
     /// The counter officer who scanned it.
     pub officer: Option<String>,
+    /// Paper size, for estimating the resolution of files that state none:
+    /// `A4` (default), `A5` or `ID1` (cards).
+    pub paper: Option<Paper>,
+}
+
+/// A page the gate found blank and left out of the record.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct DroppedPage {
+    /// Which uploaded file, from 1.
+    pub file: usize,
+    /// Which page of that file, from 1.
+    pub file_page: u32,
 }
 
 /// One uploaded file, already hashed as it streamed in.
@@ -59,6 +72,8 @@ pub struct Submitted {
     pub record: Record,
     /// True when the same pages were already on file: nothing new was stored.
     pub duplicate: bool,
+    /// Blank pages (empty back sides) left out of the record.
+    pub dropped_blank_pages: Vec<DroppedPage>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -75,6 +90,19 @@ pub enum IntakeError {
     Decode { file: usize, source: DecodeError },
     #[error("the record would have more than {0} pages")]
     TooManyPages(usize),
+    #[error(
+        "file {file}, page {file_page} was scanned at {dpi} dpi{how}, below the {min} dpi minimum: scan it again at {min} dpi or more",
+        how = if *estimated { " (estimated from its size and the paper size)" } else { "" }
+    )]
+    ResolutionTooLow {
+        file: usize,
+        file_page: u32,
+        dpi: u32,
+        estimated: bool,
+        min: u32,
+    },
+    #[error("every page is blank: check that the paper was placed face down and scan it again")]
+    BlankScan,
     #[error(transparent)]
     Blob(#[from] BlobError),
     #[error(transparent)]
@@ -90,6 +118,7 @@ pub struct Intake {
     repo: Arc<dyn Repository>,
     blobs: BlobStore,
     limits: Limits,
+    min_dpi: u32,
     max_attempts: u32,
     /// Wakes idle workers in this process when new jobs are queued.
     jobs_queued: Arc<Notify>,
@@ -100,6 +129,7 @@ impl Intake {
         repo: Arc<dyn Repository>,
         blobs: BlobStore,
         limits: Limits,
+        min_dpi: u32,
         max_attempts: u32,
         jobs_queued: Arc<Notify>,
     ) -> Self {
@@ -107,6 +137,7 @@ impl Intake {
             repo,
             blobs,
             limits,
+            min_dpi,
             max_attempts,
             jobs_queued,
         }
@@ -129,8 +160,18 @@ impl Intake {
             return Err(IntakeError::MissingPages);
         }
 
-        let pages = self.decode_files(&files).await?;
-        let fingerprint = Sha256Digest::of_list(files.iter().map(|f| &f.sha256));
+        let (pages, dropped) = self
+            .decode_files(&files, meta.paper.unwrap_or_default())
+            .await?;
+        if pages.is_empty() {
+            return Err(IntakeError::BlankScan);
+        }
+        // Files whose every page was blank are neither stored nor part of the record.
+        let kept: Vec<&UploadedFile> = files
+            .iter()
+            .filter(|f| pages.iter().any(|p| p.sha256 == f.sha256))
+            .collect();
+        let fingerprint = Sha256Digest::of_list(kept.iter().map(|f| &f.sha256));
         if let Some(existing) = self
             .repo
             .find_same_pages(&subject, kind, &fingerprint)
@@ -140,10 +181,11 @@ impl Intake {
             return Ok(Submitted {
                 record: existing,
                 duplicate: true,
+                dropped_blank_pages: dropped,
             });
         }
 
-        for file in &files {
+        for file in kept {
             self.blobs
                 .put_original(&file.sha256, file.bytes.clone())
                 .await?;
@@ -165,30 +207,63 @@ impl Intake {
                 Submitted {
                     record,
                     duplicate: false,
+                    dropped_blank_pages: dropped,
                 }
             }
             Inserted::Duplicate(record) => Submitted {
                 record,
                 duplicate: true,
+                dropped_blank_pages: dropped,
             },
         })
     }
 
     /// Decodes each file on the blocking pool, numbering pages across files.
-    async fn decode_files(&self, files: &[UploadedFile]) -> Result<Vec<NewPage>, IntakeError> {
+    /// Decodes and judges each file on the blocking pool, numbering kept pages
+    /// across files; blank pages are left out and listed.
+    async fn decode_files(
+        &self,
+        files: &[UploadedFile],
+        paper: Paper,
+    ) -> Result<(Vec<NewPage>, Vec<DroppedPage>), IntakeError> {
         let mut pages = Vec::new();
+        let mut dropped = Vec::new();
         for (index, file) in files.iter().enumerate() {
             let bytes = file.bytes.clone();
             let limits = self.limits;
-            let (media, decoded) =
-                spawn_blocking_in_span(move || decode::decode_all(&bytes, &limits))
-                    .await
-                    .map_err(|e| IntakeError::Internal(e.to_string()))?
-                    .map_err(|source| IntakeError::Decode {
+            let (media, decoded) = spawn_blocking_in_span(move || {
+                decode::decode_all(&bytes, &limits).map(|(media, pages)| {
+                    let judged: Vec<_> = pages
+                        .iter()
+                        .map(|p| (p.width, p.height, p.dpi, quality::assess(p, paper)))
+                        .collect();
+                    (media, judged)
+                })
+            })
+            .await
+            .map_err(|e| IntakeError::Internal(e.to_string()))?
+            .map_err(|source| IntakeError::Decode {
+                file: index + 1,
+                source,
+            })?;
+            for (i, (width, height, dpi, quality)) in decoded.into_iter().enumerate() {
+                let file_page = i as u32 + 1;
+                if quality.blank {
+                    dropped.push(DroppedPage {
                         file: index + 1,
-                        source,
-                    })?;
-            for (i, page) in decoded.iter().enumerate() {
+                        file_page,
+                    });
+                    continue;
+                }
+                if quality.dpi < self.min_dpi {
+                    return Err(IntakeError::ResolutionTooLow {
+                        file: index + 1,
+                        file_page,
+                        dpi: quality.dpi,
+                        estimated: quality.dpi_estimated,
+                        min: self.min_dpi,
+                    });
+                }
                 if pages.len() >= self.limits.max_pages {
                     return Err(IntakeError::TooManyPages(self.limits.max_pages));
                 }
@@ -197,14 +272,15 @@ impl Intake {
                     sha256: file.sha256,
                     bytes: file.bytes.len() as u64,
                     content_type: media.content_type(),
-                    file_page: i as u32 + 1,
-                    width: page.width,
-                    height: page.height,
-                    dpi: page.dpi,
+                    file_page,
+                    width,
+                    height,
+                    dpi,
+                    quality,
                 });
             }
         }
-        Ok(pages)
+        Ok((pages, dropped))
     }
 }
 

@@ -7,5 +7,6 @@ mod dossiers;
 mod errors;
 mod helpers;
 mod operations;
+mod quality;
 mod records;
 mod restart;

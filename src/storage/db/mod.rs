@@ -16,6 +16,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
 use crate::domain::{AgencyId, DocumentKind, RecordStatus, Role, Sha256Digest, SubjectId};
+use crate::intake::quality::PageQuality;
 
 pub use postgres::PostgresRepository;
 pub use sqlite::SqliteRepository;
@@ -102,6 +103,7 @@ pub struct NewPage {
     pub width: u32,
     pub height: u32,
     pub dpi: Option<u32>,
+    pub quality: PageQuality,
 }
 
 #[derive(Debug, Clone)]
@@ -130,6 +132,8 @@ pub struct Page {
     pub dpi: Option<u32>,
     pub ocr_text: Option<String>,
     pub ocr_confidence: Option<u32>,
+    /// The counter's verdict; absent for pages stored before the gate existed.
+    pub quality: Option<PageQuality>,
 }
 
 /// An open dossier: one citizen's application for one procedure.

@@ -163,7 +163,7 @@ macro_rules! portable_repository {
                 for page in &new.pages {
                     sqlx::query(
                         "INSERT INTO pages (record_id, n, sha256, bytes, content_type, file_page, width, \
-                         height, dpi) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                         height, dpi, quality) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
                     )
                     .bind(&new.id)
                     .bind(page.n as i64)
@@ -174,6 +174,7 @@ macro_rules! portable_repository {
                     .bind(page.width as i64)
                     .bind(page.height as i64)
                     .bind(page.dpi.map(|d| d as i64))
+                    .bind(serde_json::to_string(&page.quality).ok())
                     .execute(&mut *tx)
                     .await?;
                     sqlx::query(
@@ -233,7 +234,7 @@ macro_rules! portable_repository {
                 // One query for all pages of the listed records, text left out.
                 let page_rows: Vec<PageRow> = sqlx::query_as(
                     "SELECT p.record_id, p.n, p.sha256, p.bytes, p.content_type, p.file_page, p.width, \
-                     p.height, p.dpi, NULL AS ocr_text, p.ocr_confidence \
+                     p.height, p.dpi, NULL AS ocr_text, p.ocr_confidence, p.quality \
                      FROM pages p JOIN records r ON r.id = p.record_id \
                      WHERE r.subject_id = $1 AND ($2 IS NULL OR r.kind = $2) AND r.id >= $3 \
                      AND ($4 IS NULL OR r.id < $4) ORDER BY p.record_id, p.n",

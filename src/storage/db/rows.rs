@@ -14,7 +14,7 @@ pub(super) const RECORD_COLUMNS: &str = "SELECT id, subject_id, kind, status, st
      updated_at FROM records";
 
 pub(super) const PAGE_COLUMNS: &str = "SELECT record_id, n, sha256, bytes, content_type, file_page, width, \
-     height, dpi, ocr_text, ocr_confidence FROM pages";
+     height, dpi, ocr_text, ocr_confidence, quality FROM pages";
 
 #[derive(FromRow)]
 pub(super) struct KeyRow {
@@ -93,6 +93,7 @@ pub(super) struct PageRow {
     pub(super) dpi: Option<i64>,
     pub(super) ocr_text: Option<String>,
     pub(super) ocr_confidence: Option<i64>,
+    pub(super) quality: Option<String>,
 }
 
 impl PageRow {
@@ -110,6 +111,10 @@ impl PageRow {
             dpi: self.dpi.map(|d| d as u32),
             ocr_text: self.ocr_text,
             ocr_confidence: self.ocr_confidence.map(|c| c as u32),
+            quality: self
+                .quality
+                .as_deref()
+                .and_then(|q| serde_json::from_str(q).ok()),
         })
     }
 }

@@ -1,0 +1,151 @@
+//! The counter's quality gate, judged while the citizen waits: each page's
+//! resolution (stated by the file, or estimated from its pixel size and the
+//! declared paper size) and whether it is blank (the empty back side a duplex
+//! feeder also scans).
+
+use image::GrayImage;
+use serde::{Deserialize, Serialize};
+
+/// Paper sizes a scan can declare (`meta.paper`), for estimating resolution.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize, utoipa::ToSchema)]
+pub enum Paper {
+    #[default]
+    A4,
+    A5,
+    /// ID-1 cards: CCCD, bank cards (85.6 × 54 mm).
+    #[serde(rename = "ID1")]
+    Id1,
+}
+
+impl Paper {
+    /// Long and short side, in inches.
+    fn inches(self) -> (f64, f64) {
+        match self {
+            Paper::A4 => (297.0 / 25.4, 210.0 / 25.4),
+            Paper::A5 => (210.0 / 25.4, 148.0 / 25.4),
+            Paper::Id1 => (85.6 / 25.4, 54.0 / 25.4),
+        }
+    }
+}
+
+/// What the gate found on one page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct PageQuality {
+    /// Resolution in dots per inch.
+    pub dpi: u32,
+    /// True when the file states no resolution and `dpi` was estimated from
+    /// the page's pixel size and the declared paper size.
+    pub dpi_estimated: bool,
+    pub blank: bool,
+}
+
+/// Resolution from pixel size and paper size: the mean of both sides' ratios.
+pub fn estimate_dpi(width: u32, height: u32, paper: Paper) -> u32 {
+    let (long_px, short_px) = (width.max(height) as f64, width.min(height) as f64);
+    let (long_in, short_in) = paper.inches();
+    ((long_px / long_in + short_px / short_in) / 2.0).round() as u32
+}
+
+/// Share of pixels clearly darker than the paper below which a page is blank.
+/// Text pages run to several percent; a blank back side with dust, far below.
+const BLANK_INK_SHARE: f64 = 0.001;
+
+/// Whether a page carries nothing: almost no pixel is much darker than the
+/// paper's own tone (taken as the 90th percentile of brightness).
+pub fn is_blank(page: &GrayImage) -> bool {
+    let mut histogram = [0u64; 256];
+    for p in page.as_raw() {
+        histogram[*p as usize] += 1;
+    }
+    let total: u64 = histogram.iter().sum();
+    if total == 0 {
+        return true;
+    }
+    // Paper tone: the brightness that 90% of pixels are at or below.
+    let mut seen = 0;
+    let mut paper = 255usize;
+    for (value, count) in histogram.iter().enumerate() {
+        seen += count;
+        if seen * 10 >= total * 9 {
+            paper = value;
+            break;
+        }
+    }
+    let ink_below = paper.saturating_sub(80);
+    let ink: u64 = histogram[..ink_below].iter().sum();
+    (ink as f64) / (total as f64) < BLANK_INK_SHARE
+}
+
+/// Assesses one decoded page.
+pub fn assess(page: &super::decode::PageImage, paper: Paper) -> PageQuality {
+    let (dpi, dpi_estimated) = match page.dpi {
+        Some(d) if d > 0 => (d, false),
+        _ => (estimate_dpi(page.width, page.height, paper), true),
+    };
+    PageQuality {
+        dpi,
+        dpi_estimated,
+        blank: is_blank(&page.pixels),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_a4_page_of_2480_by_3508_pixels_is_300_dpi() {
+        assert_eq!(estimate_dpi(2480, 3508, Paper::A4), 300);
+        assert_eq!(estimate_dpi(3508, 2480, Paper::A4), 300, "landscape too");
+    }
+
+    #[test]
+    fn a_card_of_1011_by_638_pixels_is_300_dpi() {
+        assert_eq!(estimate_dpi(1011, 638, Paper::Id1), 300);
+    }
+
+    #[test]
+    fn white_paper_with_specks_is_blank_and_a_line_of_text_is_not() {
+        let mut page = GrayImage::from_pixel(1000, 1400, image::Luma([245]));
+        for i in 0..60 {
+            page.put_pixel((i * 37) % 1000, (i * 53) % 1400, image::Luma([120]));
+        }
+        assert!(is_blank(&page));
+        for x in 100..900 {
+            for y in 200..215 {
+                page.put_pixel(x, y, image::Luma([20]));
+            }
+        }
+        assert!(!is_blank(&page));
+    }
+
+    #[test]
+    fn a_grey_toned_blank_sheet_is_still_blank() {
+        let page = GrayImage::from_pixel(500, 700, image::Luma([190]));
+        assert!(is_blank(&page));
+    }
+
+    #[test]
+    fn the_blank_back_fixture_is_blank_and_every_paper_fixture_is_not() {
+        let limits = super::super::decode::Limits {
+            max_pixels: 60_000_000,
+            max_pages: 10,
+        };
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+        for (file, blank) in [
+            ("blank_back.png", true),
+            ("birth_certificate.png", false),
+            ("cccd_front.jpg", false),
+            ("criminal_record_certificate.jpg", false),
+            ("two_page.tiff", false),
+            ("two_page.pdf", false),
+            ("low_resolution.png", false),
+        ] {
+            let bytes = std::fs::read(dir.join(file)).unwrap();
+            let (_, pages) = super::super::decode::decode_all(&bytes, &limits).unwrap();
+            for page in &pages {
+                assert_eq!(assess(page, Paper::A4).blank, blank, "{file}");
+            }
+        }
+    }
+}
