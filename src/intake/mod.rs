@@ -6,5 +6,6 @@
 pub mod decode;
 pub mod pipeline;
 pub mod quality;
+pub mod skew;
 
 pub use pipeline::{Intake, IntakeError, Submitted, UploadMeta, UploadedFile};

@@ -37,6 +37,11 @@ pub struct PageQuality {
     /// the page's pixel size and the declared paper size.
     pub dpi_estimated: bool,
     pub blank: bool,
+    /// How far the page was fed crooked, in degrees (positive: turned
+    /// counter-clockwise); null when blank or too little text to tell. Pages
+    /// are straightened before OCR; the original is kept as it was.
+    #[serde(default)]
+    pub skew_degrees: Option<f64>,
 }
 
 /// Resolution from pixel size and paper size: the mean of both sides' ratios.
@@ -82,10 +87,16 @@ pub fn assess(page: &super::decode::PageImage, paper: Paper) -> PageQuality {
         Some(d) if d > 0 => (d, false),
         _ => (estimate_dpi(page.width, page.height, paper), true),
     };
+    let blank = is_blank(&page.pixels);
     PageQuality {
         dpi,
         dpi_estimated,
-        blank: is_blank(&page.pixels),
+        blank,
+        skew_degrees: if blank {
+            None
+        } else {
+            super::skew::measure(&page.pixels)
+        },
     }
 }
 

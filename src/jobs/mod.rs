@@ -14,6 +14,7 @@ use tokio::task::JoinHandle;
 use tracing::Instrument;
 
 use crate::intake::decode::{self, Limits};
+use crate::intake::skew;
 use crate::ocr::OcrPool;
 use crate::storage::blobs::{BlobError, BlobStore};
 use crate::storage::db::{DbError, Job, JobKind, PageText, Repository};
@@ -258,10 +259,23 @@ async fn execute(ctx: &JobContext, job: &Job) -> Result<PageText, JobFailure> {
         .ok_or_else(|| JobFailure::permanent(format!("the record has no page {n}")))?;
     let bytes = ctx.blobs.get_original(&page.sha256).await?;
     let (limits, file_page) = (ctx.limits, page.file_page);
-    let image = spawn_blocking_in_span(move || decode::decode_page(&bytes, file_page, &limits))
-        .await
-        .map_err(|e| JobFailure::transient(e.to_string()))?
-        .map_err(|e| JobFailure::permanent(format!("page {n} cannot be decoded: {e}")))?;
+    let skew = page
+        .quality
+        .as_ref()
+        .and_then(|q| q.skew_degrees)
+        .filter(|d| d.abs() >= skew::NEGLIGIBLE_DEGREES);
+    let image = spawn_blocking_in_span(move || {
+        decode::decode_page(&bytes, file_page, &limits).map(|mut image| {
+            // Straighten a crooked page for OCR; the stored original stays as it is.
+            if let Some(degrees) = skew {
+                image.pixels = skew::straighten(&image.pixels, degrees);
+            }
+            image
+        })
+    })
+    .await
+    .map_err(|e| JobFailure::transient(e.to_string()))?
+    .map_err(|e| JobFailure::permanent(format!("page {n} cannot be decoded: {e}")))?;
     let dpi = image.dpi;
     let recognised = ctx
         .ocr

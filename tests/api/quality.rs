@@ -109,8 +109,13 @@ async fn a_blank_back_side_is_left_out_of_the_record_and_listed() {
     );
     let quality = &body["pages"][0]["quality"];
     assert_eq!(
-        quality,
-        &json!({"dpi": 300, "dpi_estimated": false, "blank": false})
+        (quality["dpi"].as_u64(), quality["dpi_estimated"].as_bool()),
+        (Some(300), Some(false))
+    );
+    assert_eq!(quality["blank"], false);
+    assert!(
+        quality["skew_degrees"].as_f64().unwrap().abs() < 0.3,
+        "{quality}"
     );
     assert_eq!(app.blob_count().await, 1, "the blank file is not stored");
 
@@ -132,4 +137,66 @@ async fn a_scan_of_only_blank_pages_is_refused_and_stores_nothing() {
     assert_eq!(body["code"], "blank_scan");
     assert_eq!(app.blob_count().await, 0);
     assert_eq!(app.count_rows("records").await, 0);
+}
+
+#[tokio::test]
+async fn a_crooked_scan_is_measured_straightened_for_ocr_and_recognised_as_well_as_a_straight_one()
+{
+    let app = TestApp::spawn().await;
+    let mut results = Vec::new();
+    for (kind, file) in [
+        ("birth_certificate", "birth_certificate.png"),
+        ("other", "birth_certificate_skewed.png"),
+    ] {
+        let body: Value = app
+            .upload(&app.intake_key, meta(kind), &[file])
+            .await
+            .json()
+            .await
+            .unwrap();
+        results.push(body);
+    }
+    let skew = results[1]["pages"][0]["quality"]["skew_degrees"]
+        .as_f64()
+        .unwrap();
+    assert!(
+        (skew - 3.0).abs() < 0.3,
+        "the fixture is turned 3° counter-clockwise; measured {skew}"
+    );
+
+    let mut confidences = Vec::new();
+    for body in &results {
+        let id = body["id"].as_str().unwrap();
+        let record = app
+            .wait_until_processed(id, std::time::Duration::from_secs(120))
+            .await;
+        assert_eq!(record["status"], "pending_review", "{record:#}");
+        let page = &record["pages"][0];
+        let text = page["ocr_text"].as_str().unwrap().to_lowercase();
+        for phrase in crate::helpers::expected_phrases("birth_certificate_skewed") {
+            assert!(
+                text.contains(&phrase.to_lowercase()),
+                "{phrase:?} missing from:\n{text}"
+            );
+        }
+        confidences.push(page["ocr_confidence"].as_i64().unwrap());
+    }
+    assert!(
+        confidences[1] >= confidences[0] - 3,
+        "straight {} vs crooked {}",
+        confidences[0],
+        confidences[1]
+    );
+    // The original is kept exactly as uploaded.
+    let id = results[1]["id"].as_str().unwrap();
+    let original = app
+        .get(&app.intake_key, &format!("/v1/records/{id}/pages/1"))
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    assert_eq!(
+        original.to_vec(),
+        crate::helpers::fixture_bytes("birth_certificate_skewed.png")
+    );
 }
