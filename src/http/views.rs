@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use crate::domain::{DocumentKind, RecordStatus};
 use crate::intake::pipeline::DroppedPage;
-use crate::intake::quality::PageQuality;
+use crate::intake::quality::{self, PageQuality};
 use crate::storage::db::{Page, Record};
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -60,7 +60,16 @@ pub struct PageView {
     /// Tesseract's mean word confidence, 0–100; null until OCR is done.
     pub ocr_confidence: Option<u32>,
     /// The counter's quality verdict on this page.
-    pub quality: Option<PageQuality>,
+    pub quality: Option<QualityView>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct QualityView {
+    #[serde(flatten)]
+    pub verdict: PageQuality,
+    /// Reasons to rescan while the citizen is still at the desk:
+    /// `low_ocr_confidence` (after OCR), `skewed` (over 2°), `resolution_estimated`.
+    pub warnings: Vec<&'static str>,
 }
 
 /// The answer to an upload.
@@ -102,7 +111,10 @@ impl From<Page> for PageView {
             dpi: p.dpi,
             ocr_text: p.ocr_text,
             ocr_confidence: p.ocr_confidence,
-            quality: p.quality,
+            quality: p.quality.map(|q| QualityView {
+                warnings: quality::warnings(&q, p.ocr_confidence),
+                verdict: q,
+            }),
         }
     }
 }

@@ -44,6 +44,30 @@ pub struct PageQuality {
     pub skew_degrees: Option<f64>,
 }
 
+/// Mean OCR confidence below which a page is flagged for a rescan.
+pub const LOW_CONFIDENCE: u32 = 60;
+/// Skew beyond which a page is flagged (it is straightened for OCR anyway).
+pub const NOTABLE_SKEW_DEGREES: f64 = 2.0;
+
+/// Why an officer might rescan a page while the citizen is still at the desk:
+/// `low_ocr_confidence` (once OCR is done), `skewed`, `resolution_estimated`.
+pub fn warnings(quality: &PageQuality, ocr_confidence: Option<u32>) -> Vec<&'static str> {
+    let mut out = Vec::new();
+    if ocr_confidence.is_some_and(|c| c < LOW_CONFIDENCE) {
+        out.push("low_ocr_confidence");
+    }
+    if quality
+        .skew_degrees
+        .is_some_and(|d| d.abs() > NOTABLE_SKEW_DEGREES)
+    {
+        out.push("skewed");
+    }
+    if quality.dpi_estimated {
+        out.push("resolution_estimated");
+    }
+    out
+}
+
 /// Resolution from pixel size and paper size: the mean of both sides' ratios.
 pub fn estimate_dpi(width: u32, height: u32, paper: Paper) -> u32 {
     let (long_px, short_px) = (width.max(height) as f64, width.min(height) as f64);
@@ -58,9 +82,14 @@ const BLANK_INK_SHARE: f64 = 0.001;
 /// Whether a page carries nothing: almost no pixel is much darker than the
 /// paper's own tone (taken as the 90th percentile of brightness).
 pub fn is_blank(page: &GrayImage) -> bool {
+    // Every other pixel of every other row: a quarter of the work, and a text
+    // line is still hundreds of samples wide.
     let mut histogram = [0u64; 256];
-    for p in page.as_raw() {
-        histogram[*p as usize] += 1;
+    let width = page.width() as usize;
+    for row in page.as_raw().chunks_exact(width.max(1)).step_by(2) {
+        for p in row.iter().step_by(2) {
+            histogram[*p as usize] += 1;
+        }
     }
     let total: u64 = histogram.iter().sum();
     if total == 0 {
@@ -103,6 +132,25 @@ pub fn assess(page: &super::decode::PageImage, paper: Paper) -> PageQuality {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn warnings_name_low_confidence_notable_skew_and_estimated_resolution() {
+        let mut q = PageQuality {
+            dpi: 300,
+            dpi_estimated: false,
+            blank: false,
+            skew_degrees: Some(0.4),
+        };
+        assert!(warnings(&q, None).is_empty());
+        assert!(warnings(&q, Some(LOW_CONFIDENCE)).is_empty());
+        assert_eq!(
+            warnings(&q, Some(LOW_CONFIDENCE - 1)),
+            ["low_ocr_confidence"]
+        );
+        q.skew_degrees = Some(-2.5);
+        q.dpi_estimated = true;
+        assert_eq!(warnings(&q, Some(90)), ["skewed", "resolution_estimated"]);
+    }
 
     #[test]
     fn an_a4_page_of_2480_by_3508_pixels_is_300_dpi() {

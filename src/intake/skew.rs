@@ -14,7 +14,7 @@ const MAX_DEGREES: f64 = 8.0;
 /// Below this the page is left as it is.
 pub const NEGLIGIBLE_DEGREES: f64 = 0.15;
 /// Width of the reduced copy used for measuring.
-const WORK_WIDTH: u32 = 800;
+const WORK_WIDTH: u32 = 500;
 
 /// The page's skew in degrees, positive when its content is turned
 /// counter-clockwise; `None` when there is too little ink to tell.
@@ -28,19 +28,20 @@ pub fn measure(page: &GrayImage) -> Option<f64> {
     let (w, h) = (page.width() / step + 1, page.height() / step + 1);
     let reach = ((w as f64).hypot(h as f64)).ceil() as i64 + 1;
     let mut bins = vec![0u64; (2 * reach + 1) as usize];
-    let mut score = |degrees: f64| {
+    // `every`: use every n-th ink point (the coarse search needs fewer).
+    let mut score = |degrees: f64, every: usize| {
         let (sin, cos) = degrees.to_radians().sin_cos();
         bins.iter_mut().for_each(|b| *b = 0);
-        for &(x, y) in &ink {
+        for &(x, y) in ink.iter().step_by(every) {
             bins[((y * cos - x * sin).round() as i64 + reach) as usize] += 1;
         }
         bins.iter().map(|c| c * c).sum::<u64>()
     };
-    let mut best_in = |from: f64, to: f64, by: f64| {
+    let mut best_in = |from: f64, to: f64, by: f64, every: usize| {
         let mut best = (from, 0u64);
         let mut angle = from;
         while angle <= to + 1e-9 {
-            let s = score(angle);
+            let s = score(angle, every);
             if s > best.1 {
                 best = (angle, s);
             }
@@ -48,8 +49,8 @@ pub fn measure(page: &GrayImage) -> Option<f64> {
         }
         best.0
     };
-    let coarse = best_in(-MAX_DEGREES, MAX_DEGREES, 0.5);
-    let fine = best_in(coarse - 0.5, coarse + 0.5, 0.05);
+    let coarse = best_in(-MAX_DEGREES, MAX_DEGREES, 0.5, 3);
+    let fine = best_in(coarse - 0.5, coarse + 0.5, 0.05, 1);
     // y grows downwards in images, so a line turned counter-clockwise has
     // y falling as x grows: the best projection angle has the opposite sign.
     Some((-fine * 100.0).round() / 100.0)
@@ -73,10 +74,16 @@ fn ink_points(page: &GrayImage, step: u32) -> Vec<(f64, f64)> {
     }
     let threshold = paper.saturating_sub(80);
     let mut points = Vec::new();
-    for y in (0..page.height()).step_by(step as usize) {
-        for x in (0..page.width()).step_by(step as usize) {
-            if page.get_pixel(x, y).0[0] < threshold {
-                points.push(((x / step) as f64, (y / step) as f64));
+    let width = page.width() as usize;
+    for (ry, row) in page
+        .as_raw()
+        .chunks_exact(width.max(1))
+        .step_by(step as usize)
+        .enumerate()
+    {
+        for (rx, p) in row.iter().step_by(step as usize).enumerate() {
+            if *p < threshold {
+                points.push((rx as f64, ry as f64));
             }
         }
     }

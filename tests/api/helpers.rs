@@ -426,13 +426,16 @@ impl TestApp {
         let tag = uuid::Uuid::now_v7().simple().to_string();
         let name = format!("counter-desk-{}", &tag[tag.len() - 6..]);
         let intake_key = create_key_with(&stores, &name, "intake");
+        // Everything that can fail comes before the server starts, so that a
+        // panic never leaves a server running without a TestApp to stop it.
+        let client = http_client();
         let child = start_server(stores.dir.path(), options.workers, &options.env);
         let url = read_url(child, stores.dir.path());
         Self {
             url: url.0,
             child: url.1,
             stores,
-            client: http_client(),
+            client,
             intake_key,
             options_env: options.env,
             workers: options.workers,

@@ -66,6 +66,7 @@ async fn a_page_that_states_no_resolution_is_judged_by_its_size_on_the_declared_
         (quality["dpi"].as_u64(), quality["dpi_estimated"].as_bool()),
         (Some(300), Some(true))
     );
+    assert_eq!(quality["warnings"], json!(["resolution_estimated"]));
 
     // The same pixels claimed to be a whole A4 sheet are far below the floor.
     let as_a4 = json!({"subject_id": SUBJECT, "kind": "other"});
@@ -159,6 +160,14 @@ async fn a_crooked_scan_is_measured_straightened_for_ocr_and_recognised_as_well_
     let skew = results[1]["pages"][0]["quality"]["skew_degrees"]
         .as_f64()
         .unwrap();
+    assert_eq!(
+        results[1]["pages"][0]["quality"]["warnings"],
+        serde_json::json!(["skewed"])
+    );
+    assert_eq!(
+        results[0]["pages"][0]["quality"]["warnings"],
+        serde_json::json!([])
+    );
     assert!(
         (skew - 3.0).abs() < 0.3,
         "the fixture is turned 3° counter-clockwise; measured {skew}"
