@@ -204,15 +204,10 @@ pub async fn get_page(
     caller.require(READ_ROLES)?;
     let (id, n) = path.into_inner();
     let n: u32 = n.parse().map_err(|_| ApiError::not_found("page"))?;
-    let record = state
+    let page = state
         .repo
-        .record(&id)
+        .page(&id, n)
         .await?
-        .ok_or_else(|| ApiError::not_found("record"))?;
-    let page = record
-        .pages
-        .iter()
-        .find(|p| p.n == n)
         .ok_or_else(|| ApiError::not_found("page"))?;
     let hex = page.sha256.to_hex();
     let etag = EntityTag::new_strong(hex.clone());

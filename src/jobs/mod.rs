@@ -247,15 +247,10 @@ async fn execute(ctx: &JobContext, job: &Job) -> Result<PageText, JobFailure> {
     let n = job
         .page_n
         .ok_or_else(|| JobFailure::permanent("OCR job without a page number"))?;
-    let record = ctx
+    let page = ctx
         .repo
-        .record(&job.record_id)
+        .page(&job.record_id, n)
         .await?
-        .ok_or_else(|| JobFailure::permanent("the record no longer exists"))?;
-    let page = record
-        .pages
-        .iter()
-        .find(|p| p.n == n)
         .ok_or_else(|| JobFailure::permanent(format!("the record has no page {n}")))?;
     let bytes = ctx.blobs.get_original(&page.sha256).await?;
     let (limits, file_page) = (ctx.limits, page.file_page);

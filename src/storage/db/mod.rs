@@ -232,6 +232,9 @@ pub trait Repository: Send + Sync {
 
     async fn record(&self, id: &str) -> Result<Option<Record>, DbError>;
 
+    /// One page of a record, without loading the others.
+    async fn page(&self, record_id: &str, n: u32) -> Result<Option<Page>, DbError>;
+
     /// A subject's records, newest first, with their pages but without OCR text.
     async fn subject_records(
         &self,

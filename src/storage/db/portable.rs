@@ -400,6 +400,17 @@ macro_rules! portable_repository {
                 Ok(())
             }
 
+            async fn page(&self, record_id: &str, n: u32) -> Result<Option<Page>, DbError> {
+                let row: Option<PageRow> = sqlx::query_as(AssertSqlSafe(format!(
+                    "{PAGE_COLUMNS} WHERE record_id = $1 AND n = $2"
+                )))
+                .bind(record_id)
+                .bind(n as i64)
+                .fetch_optional(&self.pool)
+                .await?;
+                row.map(PageRow::into_page).transpose()
+            }
+
             async fn open_dossier(
                 &self,
                 agency: &AgencyId,
