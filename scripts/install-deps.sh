@@ -15,7 +15,8 @@ packages=(
 )
 if [[ "${1:-}" == "--test" ]]; then
   # fixtures and benchmark pages are drawn with DejaVu; jq for scripts
-  packages+=(fonts-dejavu-core python3 python3-pil jq)
+  # pdftotext checks the searchable PDF's text layer
+  packages+=(fonts-dejavu-core python3 python3-pil jq poppler-utils)
 fi
 
 missing=()

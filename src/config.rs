@@ -57,6 +57,13 @@ pub struct Settings {
     pub log_format: String,
     /// Log filter in `RUST_LOG` syntax (`SOHOA_LOG`), e.g. `info` or `sohoa=debug`.
     pub log: String,
+    /// Folder of the agency's private signing key (`SOHOA_SIGNING_KEY_DIR`),
+    /// kept out of the database; empty means `{data_dir}/signing-keys`. A key
+    /// is made there on first start when none is present.
+    pub signing_key_dir: String,
+    /// Requests to the public `POST /v1/verify` allowed per client address
+    /// per minute (`SOHOA_VERIFY_PER_MINUTE`).
+    pub verify_per_minute: u32,
 }
 
 impl Default for Settings {
@@ -80,6 +87,8 @@ impl Default for Settings {
             job_max_attempts: 3,
             log_format: "text".into(),
             log: "info".into(),
+            signing_key_dir: String::new(),
+            verify_per_minute: 30,
         }
     }
 }
@@ -142,6 +151,11 @@ impl Settings {
             crate::domain::AgencyId::parse(&self.agency_id)
                 .map_err(|e| ConfigError::Value(format!("agency_id: {e}")))?;
         }
+        if self.verify_per_minute == 0 {
+            return Err(ConfigError::Value(
+                "verify_per_minute must be above zero".into(),
+            ));
+        }
         if self.job_lease_secs == 0 || self.job_max_attempts == 0 {
             return Err(ConfigError::Value(
                 "job_lease_secs and job_max_attempts must be above zero".into(),
@@ -173,6 +187,14 @@ impl Settings {
             format!("file://{}", self.data_dir.join("blobs").display())
         } else {
             self.blob_url.clone()
+        }
+    }
+
+    pub fn signing_key_dir(&self) -> PathBuf {
+        if self.signing_key_dir.is_empty() {
+            self.data_dir.join("signing-keys")
+        } else {
+            PathBuf::from(&self.signing_key_dir)
         }
     }
 

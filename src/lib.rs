@@ -3,12 +3,16 @@
 //! (bytes and rows) → `intake` (what happens while the citizen waits) →
 //! `ocr` and `jobs` (slow work) → `http` (the API) → `startup` (wiring).
 
+pub mod certificate;
 pub mod config;
 pub mod domain;
 pub mod http;
 pub mod intake;
 pub mod jobs;
 pub mod ocr;
+pub mod pdfa;
+pub mod signing;
 pub mod startup;
 pub mod storage;
 pub mod telemetry;
+pub mod verification;

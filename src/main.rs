@@ -78,6 +78,21 @@ enum Command {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+    /// Check a file (a page as scanned, or a record's PDF) against the
+    /// records: kind, issuing agency, status, validity, signature. Exits 0
+    /// when it matches a record whose signature verifies, 1 otherwise.
+    Verify {
+        /// The file to check.
+        file: PathBuf,
+        /// Print the answer as JSON (the same as POST /v1/verify).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Manage the agency's key that signs digitisation certificates.
+    SigningKey {
+        #[command(subcommand)]
+        command: SigningKeyCommand,
+    },
     /// Apply database migrations and exit (instances also do it at start).
     Migrate,
     /// Print the effective configuration.
@@ -101,6 +116,15 @@ enum KeysCommand {
         #[arg(long)]
         name: String,
     },
+}
+
+#[derive(Subcommand)]
+enum SigningKeyCommand {
+    /// List the published public keys (the JWKS), marking this instance's current one.
+    List,
+    /// Retire the current key (kept, and still published, so old certificates
+    /// verify) and make a new one. Restart running instances to sign with it.
+    Rotate,
 }
 
 fn parse_paper(text: &str) -> Result<sohoa::intake::quality::Paper, String> {
@@ -176,6 +200,40 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Serve { no_workers, .. } => serve(settings, !no_workers).await,
+        Command::Verify { file, json } => verify(settings, &file, json).await,
+        Command::SigningKey { command } => {
+            let services = Services::open(settings).await?;
+            let current = match command {
+                SigningKeyCommand::List => services.signer().await?,
+                SigningKeyCommand::Rotate => {
+                    let old = services.signer().await?;
+                    let dir = services.settings.signing_key_dir();
+                    let new = sohoa::signing::AgencySigner::rotate(&dir)?;
+                    services
+                        .repo
+                        .publish_signing_key(&new.published(services.settings.agency().as_str()))
+                        .await?;
+                    println!(
+                        "Retired key {} (kept in {}); new key {} is published. Restart running instances to sign with it.",
+                        old.kid(),
+                        dir.join("retired").display(),
+                        new.kid()
+                    );
+                    new
+                }
+            };
+            println!("{:<45} {:<16} {:<20} current", "kid", "agency", "created");
+            for key in services.repo.signing_keys().await? {
+                println!(
+                    "{:<45} {:<16} {:<20} {}",
+                    key.kid,
+                    key.agency_id,
+                    key.created_at.format("%Y-%m-%d %H:%M"),
+                    if key.kid == current.kid() { "yes" } else { "" }
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Worker => worker(settings).await,
         Command::Keys {
             command: KeysCommand::Create { name, role },
@@ -243,6 +301,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 issued_on,
                 valid_until,
                 officer,
+                ..UploadMeta::default()
             };
             ingest(settings, meta, files).await
         }
@@ -285,6 +344,64 @@ fn log_backends(services: &Services) {
         blobs = %services.settings.blob_url(),
         "stores open"
     );
+}
+
+async fn verify(
+    settings: Settings,
+    file: &std::path::Path,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+    let digest = sohoa::domain::Sha256Digest::of(&bytes);
+    let services = Services::open(settings).await?;
+    let verdict = sohoa::verification::verify(services.repo.as_ref(), &digest).await?;
+    let ok = verdict
+        .as_ref()
+        .is_some_and(|v| v.signature == sohoa::certificate::SignatureStatus::Valid);
+    if json {
+        let answer = sohoa::verification::VerifyAnswer::from(verdict);
+        println!("{}", serde_json::to_string_pretty(&answer)?);
+        return Ok(if ok {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        });
+    }
+    println!("SHA-256:   {}", digest.to_hex());
+    let Some(v) = verdict else {
+        println!("No match:  this file is not, byte for byte, a page or PDF of any record here.");
+        return Ok(ExitCode::FAILURE);
+    };
+    let what = match v.matched_as {
+        sohoa::verification::MatchedAs::Page => "an original page",
+        sohoa::verification::MatchedAs::Pdf => "the searchable PDF",
+    };
+    println!("Match:     {what} of record {}", v.record_id);
+    println!("Kind:      {} ({})", v.kind_label, v.kind.code());
+    if let Some(agency) = &v.issuing_agency {
+        println!("Issued by: {agency}");
+    }
+    println!("Status:    {}", v.status);
+    let until = match (v.permanent, v.valid_until) {
+        (true, _) => " (permanent)".to_owned(),
+        (false, Some(d)) => format!(" (until {d})"),
+        _ => String::new(),
+    };
+    println!("Valid:     {}{until}", if v.valid { "yes" } else { "no" });
+    let signature = match v.signature {
+        sohoa::certificate::SignatureStatus::Valid => format!(
+            "verifies (agency {})",
+            v.certified_by.as_deref().unwrap_or("?")
+        ),
+        sohoa::certificate::SignatureStatus::Invalid => "DOES NOT VERIFY".to_owned(),
+        sohoa::certificate::SignatureStatus::Absent => "none yet (not certified)".to_owned(),
+    };
+    println!("Signature: {signature}");
+    Ok(if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
 
 async fn ingest(

@@ -17,6 +17,7 @@ use crate::intake::Intake;
 use crate::intake::decode::Limits;
 use crate::jobs::{self, JobContext};
 use crate::ocr::OcrPool;
+use crate::signing::AgencySigner;
 use crate::storage::blobs::BlobStore;
 use crate::storage::db::{self, Repository};
 
@@ -78,6 +79,25 @@ impl Services {
             &self.settings.ocr_languages,
             tessdata,
         )
+    }
+
+    /// The agency's signing key, made on first use, with its public half
+    /// published for `GET /v1/signing-keys`.
+    pub async fn signer(&self) -> anyhow::Result<AgencySigner> {
+        let dir = self.settings.signing_key_dir();
+        let (signer, created) = AgencySigner::load_or_create(&dir)?;
+        if created {
+            tracing::warn!(
+                folder = %dir.display(),
+                kid = %signer.kid(),
+                "made a new agency signing key; back up this folder, and share it between instances or let each keep its own"
+            );
+        }
+        self.repo
+            .publish_signing_key(&signer.published(self.settings.agency().as_str()))
+            .await
+            .context("publishing the signing key")?;
+        Ok(signer)
     }
 
     pub fn job_context(&self, ocr: OcrPool) -> JobContext {
@@ -144,11 +164,15 @@ impl Application {
             tracing::info!("running without workers: OCR jobs wait for a `sohoa worker`");
             Vec::new()
         };
+        let signer = services.signer().await?;
+        tracing::info!(kid = %signer.kid(), "signing digitisation certificates");
         let state = web::Data::new(AppState {
             repo: services.repo.clone(),
             blobs: services.blobs.clone(),
             intake: Arc::new(services.intake()),
             settings: services.settings.clone(),
+            signer: Arc::new(signer),
+            verify_limiter: http::VerifyLimiter::new(services.settings.verify_per_minute),
         });
         let server = HttpServer::new(move || {
             App::new()

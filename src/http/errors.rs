@@ -43,7 +43,7 @@ impl ApiError {
         self.code
     }
 
-    fn internal(cause: impl ToString) -> Self {
+    pub fn internal(cause: impl ToString) -> Self {
         Self {
             status: StatusCode::INTERNAL_SERVER_ERROR,
             code: "internal_error",

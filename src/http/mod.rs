@@ -2,6 +2,7 @@
 //! own file; handlers hold no SQL and call `intake`, `storage` and friends.
 
 pub mod auth;
+mod certification;
 mod dossiers;
 pub mod errors;
 mod health;
@@ -9,6 +10,7 @@ mod logging;
 pub mod openapi;
 mod records;
 mod subjects;
+mod verify;
 pub mod views;
 
 use std::sync::Arc;
@@ -17,11 +19,13 @@ use actix_web::web;
 
 use crate::config::Settings;
 use crate::intake::Intake;
+use crate::signing::AgencySigner;
 use crate::storage::blobs::BlobStore;
 use crate::storage::db::Repository;
 use errors::ApiError;
 
 pub use logging::log_requests;
+pub use verify::VerifyLimiter;
 
 /// What handlers share.
 pub struct AppState {
@@ -29,6 +33,10 @@ pub struct AppState {
     pub blobs: BlobStore,
     pub intake: Arc<Intake>,
     pub settings: Arc<Settings>,
+    /// The agency's current signing key.
+    pub signer: Arc<AgencySigner>,
+    /// Per-address limit on the public `POST /v1/verify`.
+    pub verify_limiter: VerifyLimiter,
 }
 
 /// The route table.
@@ -42,6 +50,17 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route("/records", web::post().to(records::upload))
                 .route("/records/{id}", web::get().to(records::get_record))
                 .route("/records/{id}/pages/{n}", web::get().to(records::get_page))
+                .route(
+                    "/records/{id}/review",
+                    web::post().to(certification::review),
+                )
+                .route(
+                    "/records/{id}/certificate",
+                    web::get().to(certification::certificate),
+                )
+                .route("/records/{id}/pdf", web::get().to(certification::pdf))
+                .route("/signing-keys", web::get().to(verify::signing_keys))
+                .route("/verify", web::post().to(verify::verify))
                 .route("/dossiers", web::post().to(dossiers::open))
                 .route("/dossiers/{code}", web::get().to(dossiers::get))
                 .route(

@@ -5,22 +5,27 @@ use actix_web::HttpResponse;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{dossiers, errors, health, records, subjects, views};
+use super::{certification, dossiers, errors, health, records, subjects, verify, views};
 
 #[derive(OpenApi)]
 #[openapi(
     info(
         title = "sohoa",
-        description = "Digitise, store and reuse the papers citizens hand in at one-stop-shop counters (Decree 107/2021). Every /v1 endpoint needs `Authorization: Bearer KEY`. Errors are JSON `{code, message}` with a stable `code`."
+        description = "Digitise, store and reuse the papers citizens hand in at one-stop-shop counters (Decree 107/2021). Every /v1 endpoint needs `Authorization: Bearer KEY`, except the public `GET /v1/signing-keys` and `POST /v1/verify`. Errors are JSON `{code, message}` with a stable `code`."
     ),
-    paths(records::upload, records::get_record, records::get_page, subjects::list_records, dossiers::open, dossiers::get, health::healthz, openapi_json),
+    paths(records::upload, records::get_record, records::get_page, certification::review, certification::certificate, certification::pdf, verify::signing_keys, verify::verify, subjects::list_records, dossiers::open, dossiers::get, health::healthz, openapi_json),
     components(schemas(
         errors::ErrorBody, views::RecordView, views::PageView, views::UploadView, views::RecordList,
-        health::Health, dossiers::OpenDossier, dossiers::DossierView, crate::intake::UploadMeta, crate::domain::DocumentKind, crate::domain::RecordStatus
+        health::Health, dossiers::OpenDossier, dossiers::DossierView, crate::intake::UploadMeta, crate::domain::DocumentKind, crate::domain::RecordStatus,
+        views::RenditionView, views::ReviewView, certification::ReviewRequest, certification::Decision,
+        crate::certificate::CertificateClaims, crate::certificate::SignatureStatus,
+        crate::verification::VerifyAnswer, verify::VerifyBySha256, crate::verification::Verdict, crate::verification::MatchedAs
     )),
     modifiers(&ApiKeyScheme),
     tags(
         (name = "records", description = "Scanned papers and their pages"),
+        (name = "certification", description = "The officer's review, the agency's signed certificate, and the searchable PDF"),
+        (name = "verification", description = "Public: the signing keys, and checking a file against the records (no key needed)"),
         (name = "subjects", description = "What is on file for an owner"),
         (name = "dossiers", description = "Applications, and the records filed in them"),
         (name = "operations", description = "Health and API description")

@@ -211,12 +211,7 @@ pub async fn get_page(
         .ok_or_else(|| ApiError::not_found("page"))?;
     let hex = page.sha256.to_hex();
     let etag = EntityTag::new_strong(hex.clone());
-    let not_modified = req
-        .headers()
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim().trim_matches('"') == hex));
-    if not_modified {
+    if matches_etag(&req, &hex) {
         return Ok(HttpResponse::NotModified()
             .insert_header(header::ETag(etag))
             .finish());
@@ -233,4 +228,12 @@ pub async fn get_page(
         .insert_header(("X-Content-SHA256", hex))
         .insert_header((header::CACHE_CONTROL, "private, no-cache"))
         .body(bytes))
+}
+
+/// Whether the request's `If-None-Match` names this SHA-256 (hex) ETag.
+pub(super) fn matches_etag(req: &HttpRequest, hex: &str) -> bool {
+    req.headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim().trim_matches('"') == hex))
 }

@@ -29,7 +29,27 @@ pub struct RecordView {
     pub issued_on: Option<NaiveDate>,
     #[schema(value_type = Option<String>, format = Date)]
     pub valid_until: Option<NaiveDate>,
+    /// True when the paper never expires.
+    pub permanent: bool,
+    /// The counter officer who scanned it.
     pub officer: Option<String>,
+    /// The owner's name as printed on the paper.
+    pub owner_name: Option<String>,
+    /// Result type code, e.g. `KQ.G15.000031`.
+    pub result_code: Option<String>,
+    /// The agency that issued the paper.
+    pub issuing_agency: Option<String>,
+    /// Who signed the paper.
+    pub signer: Option<String>,
+    /// Where the paper is valid.
+    pub scope: Option<String>,
+    /// The searchable PDF (`GET …/pdf`), once OCR is done.
+    pub pdf: Option<RenditionView>,
+    /// The officer's review, once made.
+    pub review: Option<ReviewView>,
+    /// Electronic ID of the agency that signed the certificate
+    /// (`GET …/certificate`), once certified.
+    pub certified_by: Option<String>,
     /// Name of the API key that uploaded it.
     pub created_by: String,
     #[schema(value_type = String, format = DateTime)]
@@ -37,6 +57,22 @@ pub struct RecordView {
     #[schema(value_type = String, format = DateTime)]
     pub updated_at: DateTime<Utc>,
     pub pages: Vec<PageView>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct RenditionView {
+    /// SHA-256 of the PDF, as signed in the certificate.
+    pub sha256: String,
+    pub bytes: u64,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ReviewView {
+    /// The officer who compared the scan with the paper.
+    pub officer: String,
+    pub note: Option<String>,
+    #[schema(value_type = String, format = DateTime)]
+    pub at: DateTime<Utc>,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -133,7 +169,23 @@ impl From<Record> for RecordView {
             document_number: r.meta.document_number,
             issued_on: r.meta.issued_on,
             valid_until: r.meta.valid_until,
+            permanent: r.meta.permanent,
             officer: r.meta.officer,
+            owner_name: r.meta.owner_name,
+            result_code: r.meta.result_code,
+            issuing_agency: r.meta.issuing_agency,
+            signer: r.meta.signer,
+            scope: r.meta.scope,
+            pdf: r.rendition.map(|p| RenditionView {
+                sha256: p.sha256.to_hex(),
+                bytes: p.bytes,
+            }),
+            review: r.review.map(|v| ReviewView {
+                officer: v.officer,
+                note: v.note,
+                at: v.at,
+            }),
+            certified_by: r.certified_by,
             created_by: r.created_by,
             created_at: r.created_at,
             updated_at: r.updated_at,

@@ -37,8 +37,25 @@ pub struct UploadMeta {
     pub issued_on: Option<NaiveDate>,
     #[schema(value_type = Option<String>, format = Date)]
     pub valid_until: Option<NaiveDate>,
+    /// True when the paper never expires (a birth certificate); not together
+    /// with `valid_until`.
+    pub permanent: Option<bool>,
     /// The counter officer who scanned it.
     pub officer: Option<String>,
+    /// The owner's name as printed on the paper.
+    pub owner_name: Option<String>,
+    /// Result type code from the catalogue: `KQ.` + level-1 agency code + six
+    /// digits.
+    #[schema(example = "KQ.G15.000031")]
+    pub result_code: Option<String>,
+    /// The agency that issued the paper, as printed on it.
+    #[schema(example = "UBND phường Bến Nghé")]
+    pub issuing_agency: Option<String>,
+    /// Who signed the paper.
+    pub signer: Option<String>,
+    /// Where the paper is valid.
+    #[schema(example = "toàn quốc")]
+    pub scope: Option<String>,
     /// Paper size, for estimating the resolution of files that state none:
     /// `A4` (default), `A5` or `ID1` (cards).
     pub paper: Option<Paper>,
@@ -304,6 +321,27 @@ fn validate_meta(meta: &UploadMeta) -> Result<RecordMeta, IntakeError> {
             "valid_until is before issued_on".into(),
         ));
     }
+    if let Some(issued) = meta.issued_on
+        && issued > crate::domain::dossier::vietnam_today()
+    {
+        return Err(IntakeError::InvalidMeta(format!(
+            "issued_on {issued} is in the future"
+        )));
+    }
+    let permanent = meta.permanent.unwrap_or(false);
+    if permanent && meta.valid_until.is_some() {
+        return Err(IntakeError::InvalidMeta(
+            "a paper is either permanent or valid until a date: send permanent or valid_until, not both".into(),
+        ));
+    }
+    let result_code = text("result_code", &meta.result_code)?;
+    if let Some(code) = &result_code
+        && !is_result_code(code)
+    {
+        return Err(IntakeError::InvalidMeta(format!(
+            "result_code {code:?} is not a catalogue code like KQ.G15.000031 (KQ, a level-1 agency code such as G15 or H56, six digits)"
+        )));
+    }
     let dossier_code = text("dossier_code", &meta.dossier_code)?;
     if let Some(code) = &dossier_code {
         crate::domain::DossierCode::parse(code)
@@ -315,6 +353,23 @@ fn validate_meta(meta: &UploadMeta) -> Result<RecordMeta, IntakeError> {
         document_number: text("document_number", &meta.document_number)?,
         issued_on: meta.issued_on,
         valid_until: meta.valid_until,
+        permanent,
         officer: text("officer", &meta.officer)?,
+        owner_name: text("owner_name", &meta.owner_name)?,
+        result_code,
+        issuing_agency: text("issuing_agency", &meta.issuing_agency)?,
+        signer: text("signer", &meta.signer)?,
+        scope: text("scope", &meta.scope)?,
     })
+}
+
+/// `KQ.` + a letter and two digits (level-1 agency code) + `.` + six digits.
+fn is_result_code(code: &str) -> bool {
+    let b = code.as_bytes();
+    b.len() == 13
+        && code.starts_with("KQ.")
+        && b[3].is_ascii_uppercase()
+        && b[4..6].iter().all(u8::is_ascii_digit)
+        && b[6] == b'.'
+        && b[7..].iter().all(u8::is_ascii_digit)
 }

@@ -1,5 +1,6 @@
-//! The slow work behind an upload, run from the durable `jobs` table. A worker
-//! claims one job with a lease, renews the lease while it works, and records
+//! The slow work behind an upload, run from the durable `jobs` table: one
+//! `digitise` job per record reads every page with Tesseract and writes the
+//! searchable PDF, stored as its own blob. A worker claims one job with a lease, renews the lease while it works, and records
 //! the outcome in the same transaction that ends the job. A worker that dies
 //! leaves its lease to run out; then any worker (in this process after a
 //! restart, or another instance) takes the job over. Failures retry with
@@ -13,11 +14,13 @@ use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
 use tracing::Instrument;
 
+use crate::domain::Sha256Digest;
 use crate::intake::decode::{self, Limits};
 use crate::intake::skew;
-use crate::ocr::OcrPool;
+use crate::ocr::{OcrError, OcrPool, PageInput};
+use crate::pdfa;
 use crate::storage::blobs::{BlobError, BlobStore};
-use crate::storage::db::{DbError, Job, JobKind, PageText, Repository};
+use crate::storage::db::{DbError, Job, JobKind, PageText, Rendition, Repository};
 use crate::telemetry::spawn_blocking_in_span;
 
 /// How long an idle worker waits before looking at the queue again, when no
@@ -102,6 +105,9 @@ pub fn spawn_workers(
         .collect()
 }
 
+/// Called with each page number as its text is read (the CLI's progress bars).
+type Progress = Arc<dyn Fn(u32) + Send + Sync>;
+
 /// Runs the jobs of one record to completion in this process, calling
 /// `on_page` as each page finishes (the CLI's progress bars). Returns when no
 /// job of the record is left open, whoever ran them: jobs another process
@@ -112,7 +118,7 @@ pub async fn run_record(
     count: usize,
     on_page: impl Fn(u32) + Send + Sync + 'static,
 ) {
-    let on_page = Arc::new(on_page);
+    let on_page: Progress = Arc::new(on_page);
     let handles: Vec<_> = (0..count.max(1))
         .map(|n| {
             let (ctx, record, on_page, id) = (
@@ -125,9 +131,7 @@ pub async fn run_record(
                 loop {
                     match ctx.repo.claim_job(&id, ctx.lease, Some(&record)).await {
                         Ok(Some(job)) => {
-                            let page = job.page_n;
-                            run_job(&ctx, &id, job).await;
-                            page.into_iter().for_each(|p| on_page(p));
+                            run_job(&ctx, &id, job, on_page.clone()).await;
                             continue;
                         }
                         Ok(None) => match ctx.repo.open_jobs(&record).await {
@@ -160,7 +164,7 @@ async fn worker_loop(ctx: JobContext, id: String, mut stop: watch::Receiver<bool
         let queued = ctx.jobs_queued.notified();
         match ctx.repo.claim_job(&id, ctx.lease, None).await {
             Ok(Some(job)) => {
-                run_job(&ctx, &id, job).await;
+                run_job(&ctx, &id, job, Arc::new(|_| {})).await;
                 continue;
             }
             Ok(None) => {}
@@ -176,12 +180,12 @@ async fn worker_loop(ctx: JobContext, id: String, mut stop: watch::Receiver<bool
 }
 
 /// Runs one claimed job and records its outcome.
-async fn run_job(ctx: &JobContext, worker: &str, job: Job) {
-    let span = tracing::info_span!("job", job = job.id, kind = %job.kind, record = %job.record_id, page = job.page_n, attempt = job.attempts);
+async fn run_job(ctx: &JobContext, worker: &str, job: Job, progress: Progress) {
+    let span = tracing::info_span!("job", job = job.id, kind = %job.kind, record = %job.record_id, attempt = job.attempts);
     async {
         if job.attempts > job.max_attempts {
             let reason = format!(
-                "gave up after {} attempts: the worker stopped each time while processing this page",
+                "gave up after {} attempts: the worker stopped each time while processing this record",
                 job.max_attempts
             );
             tracing::warn!("{reason}");
@@ -192,12 +196,18 @@ async fn run_job(ctx: &JobContext, worker: &str, job: Job) {
         }
         let started = std::time::Instant::now();
         let renewer = spawn_lease_renewer(ctx.clone(), worker.to_owned(), job.id);
-        let result = execute(ctx, &job).await;
+        let result = execute(ctx, &job, progress).await;
         renewer.abort();
         let outcome = match result {
-            Ok(text) => {
-                tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, confidence = text.confidence, "page recognised");
-                ctx.repo.finish_ocr_page(&job, worker, &text).await
+            Ok((texts, rendition)) => {
+                tracing::info!(
+                    elapsed_ms = started.elapsed().as_millis() as u64,
+                    pages = texts.len(),
+                    min_confidence = texts.iter().map(|t| t.confidence).min(),
+                    pdf_bytes = rendition.bytes,
+                    "record digitised"
+                );
+                ctx.repo.finish_digitise(&job, worker, &texts, rendition).await
             }
             Err(failure) if failure.retryable && job.attempts < job.max_attempts => {
                 let delay = Duration::from_secs(2u64.saturating_pow(job.attempts).min(300));
@@ -237,48 +247,104 @@ fn spawn_lease_renewer(ctx: JobContext, worker: String, job_id: i64) -> JoinHand
     })
 }
 
-async fn execute(ctx: &JobContext, job: &Job) -> Result<PageText, JobFailure> {
-    if job.kind != JobKind::OcrPage.as_str() {
+impl From<OcrError> for JobFailure {
+    fn from(e: OcrError) -> Self {
+        match e {
+            OcrError::Input(_) => JobFailure::permanent(e.to_string()),
+            _ => JobFailure::transient(e.to_string()),
+        }
+    }
+}
+
+/// Reads every page of the record and writes its searchable PDF.
+async fn execute(
+    ctx: &JobContext,
+    job: &Job,
+    progress: Progress,
+) -> Result<(Vec<PageText>, Rendition), JobFailure> {
+    if job.kind != JobKind::Digitise.as_str() {
         return Err(JobFailure::permanent(format!(
             "unknown job kind {:?}",
             job.kind
         )));
     }
-    let n = job
-        .page_n
-        .ok_or_else(|| JobFailure::permanent("OCR job without a page number"))?;
-    let page = ctx
+    let record = ctx
         .repo
-        .page(&job.record_id, n)
+        .record(&job.record_id)
         .await?
-        .ok_or_else(|| JobFailure::permanent(format!("the record has no page {n}")))?;
-    let bytes = ctx.blobs.get_original(&page.sha256).await?;
-    let (limits, file_page) = (ctx.limits, page.file_page);
-    let skew = page
-        .quality
-        .as_ref()
-        .and_then(|q| q.skew_degrees)
-        .filter(|d| d.abs() >= skew::NEGLIGIBLE_DEGREES);
-    let image = spawn_blocking_in_span(move || {
-        decode::decode_page(&bytes, file_page, &limits).map(|mut image| {
-            // Straighten a crooked page for OCR; the stored original stays as it is.
-            if let Some(degrees) = skew {
-                image.pixels = skew::straighten(&image.pixels, degrees);
-            }
-            image
+        .ok_or_else(|| JobFailure::permanent("the record does not exist"))?;
+    // Each original once, however many pages it holds (multi-page TIFF, PDF).
+    let mut files: Vec<(Sha256Digest, bytes::Bytes)> = Vec::new();
+    for page in &record.pages {
+        if !files.iter().any(|(d, _)| *d == page.sha256) {
+            files.push((page.sha256, ctx.blobs.get_original(&page.sha256).await?));
+        }
+    }
+    let pages: Vec<_> = record
+        .pages
+        .iter()
+        .map(|p| {
+            let bytes = files
+                .iter()
+                .find(|(d, _)| *d == p.sha256)
+                .map(|(_, b)| b.clone())
+                .expect("every page's file was fetched");
+            let quality = p.quality.as_ref();
+            let skew = quality
+                .and_then(|q| q.skew_degrees)
+                .filter(|d| d.abs() >= skew::NEGLIGIBLE_DEGREES);
+            // The dpi the counter stated or estimated sizes the PDF page.
+            let dpi = p.dpi.or(quality.map(|q| q.dpi));
+            (p.n, p.file_page, bytes, skew, dpi)
         })
-    })
-    .await
-    .map_err(|e| JobFailure::transient(e.to_string()))?
-    .map_err(|e| JobFailure::permanent(format!("page {n} cannot be decoded: {e}")))?;
-    let dpi = image.dpi;
-    let recognised = ctx
+        .collect();
+    let limits = ctx.limits;
+    let count = pages.len();
+    let read_page = move |i: usize| -> Result<PageInput, OcrError> {
+        let (n, file_page, bytes, skew, dpi) = &pages[i];
+        let mut image = decode::decode_page(bytes, *file_page, &limits)
+            .map_err(|e| OcrError::Input(format!("page {n} cannot be decoded: {e}")))?;
+        // Straighten a crooked page for OCR and the PDF; the stored original
+        // stays as it is.
+        if let Some(degrees) = skew {
+            image.pixels = skew::straighten(&image.pixels, *degrees);
+        }
+        Ok(PageInput {
+            pixels: image.pixels,
+            dpi: dpi.or(image.dpi),
+        })
+    };
+    let title = format!("{} {}", record.kind.label_vi(), record.id);
+    let document = ctx
         .ocr
-        .recognise(image.pixels, dpi)
+        .digitise(count, title.clone(), read_page, move |i| {
+            progress(i as u32 + 1)
+        })
+        .await?;
+    let archival = pdfa::Metadata {
+        title,
+        created: record.created_at,
+    };
+    let pdf = spawn_blocking_in_span(move || pdfa::make_archival(&document.pdf, &archival))
         .await
-        .map_err(|e| JobFailure::transient(e.to_string()))?;
-    Ok(PageText {
-        text: recognised.text,
-        confidence: recognised.confidence,
-    })
+        .map_err(|e| JobFailure::transient(e.to_string()))?
+        .map_err(|e| {
+            JobFailure::permanent(format!("the searchable PDF cannot be finished: {e}"))
+        })?;
+    let rendition = Rendition {
+        sha256: Sha256Digest::of(&pdf),
+        bytes: pdf.len() as u64,
+    };
+    ctx.blobs
+        .put_rendition(&rendition.sha256, bytes::Bytes::from(pdf))
+        .await?;
+    let texts = document
+        .pages
+        .into_iter()
+        .map(|r| PageText {
+            text: r.text,
+            confidence: r.confidence,
+        })
+        .collect();
+    Ok((texts, rendition))
 }

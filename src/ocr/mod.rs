@@ -1,6 +1,13 @@
-//! Text recognition with libtesseract, in process. A fixed pool of engines,
-//! one per worker slot (by default one per core), each created once and reused
-//! page after page; never more pages at once than engines.
+//! Text recognition and the searchable PDF, with libtesseract in process. A
+//! fixed pool of engines, one per worker slot (by default one per core), each
+//! created once and reused record after record; never more records at once
+//! than engines.
+//!
+//! One engine reads every page of a record and, in the same pass, feeds
+//! Tesseract's own PDF renderer, which lays an invisible, positioned text
+//! layer over each page image. Recognition runs once per page for both the
+//! text and the PDF. The `tesseract` crate has no renderer API, so the engine
+//! is a small safe wrapper over `tesseract-sys` (see [`engine`]).
 //!
 //! libtesseract's OpenMP threads make a page about 9× slower on a 2-core
 //! machine when engines run side by side. The limit must be in the process
@@ -8,15 +15,22 @@
 //! `OMP_THREAD_LIMIT=1` (see [`SINGLE_THREAD_ENV`]); the pool gives the
 //! parallelism instead.
 
+mod engine;
+
 use std::sync::{Arc, Mutex};
 
 use image::GrayImage;
 use tokio::sync::Semaphore;
 
 use crate::telemetry::spawn_blocking_in_span;
+use engine::Engine;
 
 /// The variable and value `main` guarantees before libtesseract loads.
 pub const SINGLE_THREAD_ENV: (&str, &str) = ("OMP_THREAD_LIMIT", "1");
+
+/// The resolution told to Tesseract when a page states none and none was
+/// estimated; it sizes the PDF page.
+const FALLBACK_DPI: u32 = 300;
 
 #[derive(Debug, thiserror::Error)]
 pub enum OcrError {
@@ -24,6 +38,11 @@ pub enum OcrError {
     Init { languages: String, reason: String },
     #[error("Tesseract failed on this page: {0}")]
     Recognise(String),
+    #[error("Tesseract could not write the searchable PDF: {0}")]
+    Render(String),
+    /// A page could not be prepared; trying again will not help.
+    #[error("{0}")]
+    Input(String),
     #[error("OCR task panicked or was cancelled: {0}")]
     Task(String),
 }
@@ -36,7 +55,20 @@ pub struct Recognised {
     pub confidence: u32,
 }
 
-struct Engine(tesseract::Tesseract);
+/// One page, ready for recognition.
+pub struct PageInput {
+    pub pixels: GrayImage,
+    /// As stated by the file or estimated at the counter; sizes the PDF page.
+    pub dpi: Option<u32>,
+}
+
+/// Every page's text and the searchable PDF of them all.
+#[derive(Debug)]
+pub struct Document {
+    pub pages: Vec<Recognised>,
+    /// Tesseract's PDF, one page per image with its text layer.
+    pub pdf: Vec<u8>,
+}
 
 #[derive(Clone)]
 pub struct OcrPool {
@@ -74,19 +106,27 @@ impl OcrPool {
             .await
             .map_err(|e| OcrError::Task(e.to_string()))?;
         let (languages, tessdata) = (self.languages.clone(), self.tessdata.clone());
-        let engine = spawn_blocking_in_span(move || new_engine(&languages, tessdata.as_deref()))
+        let engine = spawn_blocking_in_span(move || Engine::new(&languages, tessdata.as_deref()))
             .await
             .map_err(|e| OcrError::Task(e.to_string()))??;
         self.idle.lock().expect("engine pool poisoned").push(engine);
         Ok(())
     }
 
-    /// Recognises the text of one page. `dpi` helps Tesseract size its glyphs.
-    pub async fn recognise(
+    /// Recognises `count` pages, asking `page(i)` (from 0) for each in turn so
+    /// that only one page's pixels are in memory at a time, and writes the
+    /// searchable PDF titled `title`. `done(i)` is called as each page ends.
+    pub async fn digitise<P, D>(
         &self,
-        page: GrayImage,
-        dpi: Option<u32>,
-    ) -> Result<Recognised, OcrError> {
+        count: usize,
+        title: String,
+        page: P,
+        done: D,
+    ) -> Result<Document, OcrError>
+    where
+        P: FnMut(usize) -> Result<PageInput, OcrError> + Send + 'static,
+        D: Fn(usize) + Send + 'static,
+    {
         let _permit = self
             .permits
             .acquire()
@@ -95,18 +135,21 @@ impl OcrPool {
         let engine = self.idle.lock().expect("engine pool poisoned").pop();
         let (languages, tessdata) = (self.languages.clone(), self.tessdata.clone());
         let (engine, result) = spawn_blocking_in_span(move || {
-            let engine = match engine {
+            let mut engine = match engine {
                 Some(e) => e,
-                None => match new_engine(&languages, tessdata.as_deref()) {
+                None => match Engine::new(&languages, tessdata.as_deref()) {
                     Ok(e) => e,
                     Err(e) => return (None, Err(e)),
                 },
             };
-            run(engine, &page, dpi)
+            let result = run(&mut engine, count, &title, page, done);
+            // An engine that failed inside Tesseract is dropped; a fresh one is
+            // made next time. Bad input leaves the engine sound.
+            let keep = matches!(result, Ok(_) | Err(OcrError::Input(_)));
+            (keep.then_some(engine), result)
         })
         .await
         .map_err(|e| OcrError::Task(e.to_string()))?;
-        // An engine that failed is dropped; a fresh one is made next time.
         if let Some(engine) = engine {
             self.idle.lock().expect("engine pool poisoned").push(engine);
         }
@@ -114,50 +157,29 @@ impl OcrPool {
     }
 }
 
-fn new_engine(languages: &str, tessdata: Option<&str>) -> Result<Engine, OcrError> {
-    let started = std::time::Instant::now();
-    let mut engine =
-        tesseract::Tesseract::new(tessdata, Some(languages)).map_err(|e| OcrError::Init {
-            languages: languages.to_owned(),
-            reason: e.to_string(),
-        })?;
-    // The library defaults to one uniform text block; scanned papers have
-    // headers, columns and stamps. Automatic layout analysis is what the
-    // `tesseract` command uses, and reads them far better.
-    engine.set_page_seg_mode(tesseract::PageSegMode::PsmAuto);
-    tracing::debug!(
-        elapsed_ms = started.elapsed().as_millis() as u64,
-        "Tesseract engine ready"
-    );
-    Ok(Engine(engine))
-}
-
-fn run(
-    engine: Engine,
-    page: &GrayImage,
-    dpi: Option<u32>,
-) -> (Option<Engine>, Result<Recognised, OcrError>) {
-    let (width, height) = page.dimensions();
-    let tess = match engine
-        .0
-        .set_frame(page.as_raw(), width as i32, height as i32, 1, width as i32)
-    {
-        Ok(t) => t,
-        Err(e) => return (None, Err(OcrError::Recognise(e.to_string()))),
-    };
-    // Below 70 dpi Tesseract's guess is no worse than a wrong statement.
-    let tess = match dpi {
-        Some(d) if d >= 70 => tess.set_source_resolution(d as i32),
-        _ => tess,
-    };
-    let mut tess = match tess.recognize() {
-        Ok(t) => t,
-        Err(e) => return (None, Err(OcrError::Recognise(e.to_string()))),
-    };
-    let text = match tess.get_text() {
-        Ok(t) => t,
-        Err(e) => return (None, Err(OcrError::Recognise(e.to_string()))),
-    };
-    let confidence = tess.mean_text_conf().clamp(0, 100) as u32;
-    (Some(Engine(tess)), Ok(Recognised { text, confidence }))
+fn run<P, D>(
+    engine: &mut Engine,
+    count: usize,
+    title: &str,
+    mut page: P,
+    done: D,
+) -> Result<Document, OcrError>
+where
+    P: FnMut(usize) -> Result<PageInput, OcrError>,
+    D: Fn(usize),
+{
+    let dir = tempfile::tempdir().map_err(|e| OcrError::Render(e.to_string()))?;
+    let mut pdf = engine.pdf_renderer(&dir.path().join("rendition"), title)?;
+    let mut pages = Vec::with_capacity(count);
+    for i in 0..count {
+        let input = page(i)?;
+        // Below 70 dpi Tesseract's guess is no worse than a wrong statement;
+        // the PDF still needs a size, so a common scanning resolution stands in.
+        let dpi = input.dpi.filter(|d| *d >= 70).unwrap_or(FALLBACK_DPI);
+        pages.push(engine.recognise(&input.pixels, dpi)?);
+        pdf.add_page(engine)?;
+        done(i);
+    }
+    let pdf = pdf.finish()?;
+    Ok(Document { pages, pdf })
 }

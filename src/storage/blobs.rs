@@ -125,14 +125,46 @@ impl BlobStore {
     }
 
     fn original_path(digest: &Sha256Digest) -> Path {
+        Self::path_in("originals", digest)
+    }
+
+    /// Renditions (searchable PDFs) live apart from originals, so that an
+    /// original can never be overwritten by something sohoa made.
+    fn rendition_path(digest: &Sha256Digest) -> Path {
+        Self::path_in("renditions", digest)
+    }
+
+    fn path_in(folder: &str, digest: &Sha256Digest) -> Path {
         let hex = digest.to_hex();
-        Path::from(format!("originals/{}/{}/{}", &hex[..2], &hex[2..4], hex))
+        Path::from(format!("{folder}/{}/{}/{}", &hex[..2], &hex[2..4], hex))
     }
 
     /// Stores an original file under its digest, durably. Storing bytes that
     /// are already there is a no-op.
     pub async fn put_original(&self, digest: &Sha256Digest, bytes: Bytes) -> Result<(), BlobError> {
-        let path = Self::original_path(digest);
+        self.put_at(Self::original_path(digest), bytes).await
+    }
+
+    /// Reads an original back, checking that its bytes still match its name.
+    pub async fn get_original(&self, digest: &Sha256Digest) -> Result<Bytes, BlobError> {
+        self.get_at(Self::original_path(digest), digest).await
+    }
+
+    /// Stores a rendition under its digest, durably.
+    pub async fn put_rendition(
+        &self,
+        digest: &Sha256Digest,
+        bytes: Bytes,
+    ) -> Result<(), BlobError> {
+        self.put_at(Self::rendition_path(digest), bytes).await
+    }
+
+    /// Reads a rendition back, checking that its bytes still match its name.
+    pub async fn get_rendition(&self, digest: &Sha256Digest) -> Result<Bytes, BlobError> {
+        self.get_at(Self::rendition_path(digest), digest).await
+    }
+
+    async fn put_at(&self, path: Path, bytes: Bytes) -> Result<(), BlobError> {
         if self.exists(&path).await? {
             return Ok(());
         }
@@ -140,9 +172,7 @@ impl BlobStore {
         self.sync(&path).await
     }
 
-    /// Reads an original back, checking that its bytes still match its name.
-    pub async fn get_original(&self, digest: &Sha256Digest) -> Result<Bytes, BlobError> {
-        let path = Self::original_path(digest);
+    async fn get_at(&self, path: Path, digest: &Sha256Digest) -> Result<Bytes, BlobError> {
         let bytes = match self.store.get(&path).await {
             Ok(result) => result.bytes().await?,
             Err(object_store::Error::NotFound { .. }) => return Err(BlobError::NotFound(*digest)),

@@ -308,7 +308,32 @@ impl Stores {
         })
     }
 
-    /// Objects in the blob store under this test's prefix.
+    /// Runs one statement straight on the database, as an intruder with
+    /// database access would.
+    #[allow(dead_code)] // not used by the scale_out tests, which share this file
+    pub async fn execute(&self, sql: &str) {
+        let (url, sql) = (self.database_url.clone(), sql.to_owned());
+        block_on(async move {
+            if url.starts_with("postgres") {
+                let pool = sqlx::PgPool::connect(&url).await.unwrap();
+                sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .execute(&pool)
+                    .await
+                    .unwrap();
+                pool.close().await;
+            } else {
+                let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+                sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .execute(&pool)
+                    .await
+                    .unwrap();
+                pool.close().await;
+            }
+        })
+    }
+
+    /// Original files in the blob store under this test's prefix (renditions,
+    /// which sohoa makes itself, are not counted).
     pub async fn blob_count(&self) -> usize {
         let url = self.blob_url.clone();
         let s3 = self
@@ -331,7 +356,7 @@ impl Stores {
                 }
             };
             store
-                .list(None)
+                .list(Some(&object_store::path::Path::from("originals")))
                 .filter(|r| futures_util::future::ready(r.is_ok()))
                 .count()
                 .await

@@ -2,6 +2,7 @@
 //! Vietnamese data, driven over HTTP and the command line.
 
 mod auth;
+mod certification;
 mod cli;
 mod dossiers;
 mod errors;

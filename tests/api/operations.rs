@@ -76,7 +76,7 @@ async fn info_logs_never_contain_id_numbers_names_or_document_text() {
         .await;
     let log = app.log();
     assert!(
-        log.contains("page recognised"),
+        log.contains("record digitised"),
         "the log should say what happened:\n{log}"
     );
     for secret in [SUBJECT, "NGUYỄN", "Nguyễn", "KHAI SINH", "Bệnh viện"] {

@@ -55,9 +55,9 @@ async fn an_ocr_job_interrupted_by_a_crash_completes_after_restart() {
         .stores
         .scalar("SELECT CAST(SUM(attempts) AS BIGINT) FROM jobs")
         .await;
-    assert_eq!(done, 2, "both page jobs finish, once each");
+    assert_eq!(done, 1, "the record's job finishes, once");
     assert!(
-        attempts >= 3,
+        attempts >= 2,
         "the interrupted job ran again (attempts {attempts})"
     );
 }

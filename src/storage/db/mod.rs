@@ -79,7 +79,19 @@ pub struct RecordMeta {
     pub document_number: Option<String>,
     pub issued_on: Option<NaiveDate>,
     pub valid_until: Option<NaiveDate>,
+    /// Valid with no end date (a birth certificate, say).
+    pub permanent: bool,
     pub officer: Option<String>,
+    /// The owner's name as printed on the paper. Personal data: never logged.
+    pub owner_name: Option<String>,
+    /// Result type code from the catalogue, e.g. `KQ.G15.000031`.
+    pub result_code: Option<String>,
+    /// The agency that issued the paper (its name as printed).
+    pub issuing_agency: Option<String>,
+    /// Who signed the paper.
+    pub signer: Option<String>,
+    /// Where the paper is valid, e.g. `toàn quốc` (nationwide).
+    pub scope: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -118,6 +130,40 @@ pub struct Record {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub pages: Vec<Page>,
+    /// The searchable PDF, once every page is recognised.
+    pub rendition: Option<Rendition>,
+    /// The officer's comparison with the paper, once made.
+    pub review: Option<Review>,
+    /// The agency's signed digitisation certificate (JWS compact), once certified.
+    pub certificate: Option<String>,
+    /// The agency ID that signed the certificate.
+    pub certified_by: Option<String>,
+}
+
+/// A searchable PDF made from a record's pages; stored apart from the originals.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rendition {
+    pub sha256: Sha256Digest,
+    pub bytes: u64,
+}
+
+/// The officer's review of a record against the paper.
+#[derive(Debug, Clone)]
+pub struct Review {
+    pub officer: String,
+    pub note: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
+/// The public half of a signing key, as published in the JWKS.
+#[derive(Debug, Clone)]
+pub struct PublishedKey {
+    pub kid: String,
+    pub alg: String,
+    /// The JWK as JSON text.
+    pub public_jwk: String,
+    pub agency_id: String,
+    pub created_at: DateTime<Utc>,
 }
 
 #[derive(Debug, Clone)]
@@ -166,14 +212,14 @@ pub struct RecordQuery {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum JobKind {
-    /// Recognise the text of one page.
-    OcrPage,
+    /// Recognise every page of a record and write its searchable PDF.
+    Digitise,
 }
 
 impl JobKind {
     pub fn as_str(self) -> &'static str {
         match self {
-            JobKind::OcrPage => "ocr_page",
+            JobKind::Digitise => "digitise",
         }
     }
 }
@@ -222,8 +268,8 @@ pub trait Repository: Send + Sync {
         fingerprint: &Sha256Digest,
     ) -> Result<Option<Record>, DbError>;
 
-    /// Inserts the record, its pages and one OCR job per page in one
-    /// transaction. `max_attempts` bounds each job's retries.
+    /// Inserts the record, its pages and its digitisation job in one
+    /// transaction. `max_attempts` bounds the job's retries.
     async fn insert_record(
         &self,
         record: NewRecord,
@@ -259,13 +305,14 @@ pub trait Repository: Send + Sync {
         lease: Duration,
     ) -> Result<bool, DbError>;
 
-    /// Stores a page's text, finishes the job, and moves the record to
-    /// `pending_review` once every page has text. One transaction.
-    async fn finish_ocr_page(
+    /// Stores every page's text and the rendition, finishes the job, and
+    /// moves the record to `pending_review`. One transaction.
+    async fn finish_digitise(
         &self,
         job: &Job,
         worker: &str,
-        text: &PageText,
+        texts: &[PageText],
+        rendition: Rendition,
     ) -> Result<(), DbError>;
 
     /// Puts a job back in the queue to run again after `delay`.
@@ -299,4 +346,24 @@ pub trait Repository: Send + Sync {
 
     /// Jobs not yet done or failed, for one record.
     async fn open_jobs(&self, record_id: &str) -> Result<u32, DbError>;
+
+    /// Ends a record's review: `certificate` (JWS, signing agency) certifies
+    /// it, none rejects it. Only from `pending_review`: false when the record
+    /// is in any other state (or does not exist), and nothing changes.
+    async fn conclude_review(
+        &self,
+        record_id: &str,
+        review: &Review,
+        certificate: Option<(&str, &str)>,
+    ) -> Result<bool, DbError>;
+
+    /// Publishes a signing key's public half; publishing it again is a no-op.
+    async fn publish_signing_key(&self, key: &PublishedKey) -> Result<(), DbError>;
+
+    /// Every published key, oldest first.
+    async fn signing_keys(&self) -> Result<Vec<PublishedKey>, DbError>;
+
+    /// Records holding a file with this digest, as an original page or as
+    /// the rendition: certified ones first, then newest first.
+    async fn records_with_file(&self, digest: &Sha256Digest) -> Result<Vec<Record>, DbError>;
 }

@@ -20,9 +20,10 @@ macro_rules! portable_repository {
         use sqlx::AssertSqlSafe;
 
         use $crate::domain::{AgencyId, DocumentKind, DossierCode, RecordStatus, Role, Sha256Digest, SubjectId};
-        use $crate::storage::db::rows::{DossierRow, JobRow, KeyRow, PAGE_COLUMNS, PageRow, RECORD_COLUMNS, RecordRow};
+        use $crate::storage::db::rows::{DossierRow, JobRow, KeyRow, PAGE_COLUMNS, PageRow, RECORD_COLUMNS, RecordRow, SigningKeyRow};
         use $crate::storage::db::{
-            ApiKey, DbError, Dossier, Inserted, Job, JobKind, NewRecord, Page, PageText, Record, RecordQuery,
+            ApiKey, DbError, Dossier, Inserted, Job, JobKind, NewRecord, Page, PageText, PublishedKey, Record,
+            RecordQuery, Rendition, Review,
         };
 
         impl $repo {
@@ -127,8 +128,8 @@ macro_rules! portable_repository {
                 let inserted = sqlx::query(
                     "INSERT INTO records (id, subject_id, kind, status, dossier_code, procedure_code, \
                      document_number, issued_on, valid_until, officer, fingerprint, created_by, \
-                     created_at, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)",
+                     created_at, updated_at, owner_name, result_code, issuing_agency, signer, permanent, scope) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $14, $15, $16, $17, $18, $19)",
                 )
                 .bind(&new.id)
                 .bind(new.subject_id.as_str())
@@ -143,6 +144,12 @@ macro_rules! portable_repository {
                 .bind(new.fingerprint.to_hex())
                 .bind(&new.created_by)
                 .bind(&now)
+                .bind(&new.meta.owner_name)
+                .bind(&new.meta.result_code)
+                .bind(&new.meta.issuing_agency)
+                .bind(&new.meta.signer)
+                .bind(new.meta.permanent)
+                .bind(&new.meta.scope)
                 .execute(&mut *tx)
                 .await;
                 if let Err(e) = inserted {
@@ -177,19 +184,18 @@ macro_rules! portable_repository {
                     .bind(serde_json::to_string(&page.quality).ok())
                     .execute(&mut *tx)
                     .await?;
-                    sqlx::query(
-                        "INSERT INTO jobs (kind, record_id, page_n, state, attempts, max_attempts, \
-                         run_after, created_at, updated_at) \
-                         VALUES ($1, $2, $3, 'queued', 0, $4, $5, $5, $5)",
-                    )
-                    .bind(JobKind::OcrPage.as_str())
-                    .bind(&new.id)
-                    .bind(page.n as i64)
-                    .bind(max_attempts as i64)
-                    .bind(&now)
-                    .execute(&mut *tx)
-                    .await?;
                 }
+                sqlx::query(
+                    "INSERT INTO jobs (kind, record_id, page_n, state, attempts, max_attempts, \
+                     run_after, created_at, updated_at) \
+                     VALUES ($1, $2, NULL, 'queued', 0, $3, $4, $4, $4)",
+                )
+                .bind(JobKind::Digitise.as_str())
+                .bind(&new.id)
+                .bind(max_attempts as i64)
+                .bind(&now)
+                .execute(&mut *tx)
+                .await?;
                 tx.commit().await?;
                 let record = self
                     .record(&new.id)
@@ -294,22 +300,15 @@ macro_rules! portable_repository {
                 Ok(done.rows_affected() == 1)
             }
 
-            async fn finish_ocr_page(
+            async fn finish_digitise(
                 &self,
                 job: &Job,
                 worker: &str,
-                text: &PageText,
+                texts: &[PageText],
+                rendition: Rendition,
             ) -> Result<(), DbError> {
                 let now = ts(Utc::now());
                 let mut tx = self.pool.begin().await?;
-                // Lock the record row first: two workers finishing the last two
-                // pages at once then run one after the other, and the second
-                // sees the first's page when it checks whether all are done.
-                sqlx::query("UPDATE records SET updated_at = $1 WHERE id = $2")
-                    .bind(&now)
-                    .bind(&job.record_id)
-                    .execute(&mut *tx)
-                    .await?;
                 let owned = sqlx::query(
                     "UPDATE jobs SET state = 'done', lease_owner = NULL, lease_until = NULL, \
                      last_error = NULL, updated_at = $1 WHERE id = $2 AND lease_owner = $3 AND state = 'running'",
@@ -326,22 +325,25 @@ macro_rules! portable_repository {
                         job.id
                     )));
                 }
+                for (i, text) in texts.iter().enumerate() {
+                    sqlx::query(
+                        "UPDATE pages SET ocr_text = $1, ocr_confidence = $2, ocr_done_at = $3 \
+                         WHERE record_id = $4 AND n = $5",
+                    )
+                    .bind(&text.text)
+                    .bind(text.confidence as i64)
+                    .bind(&now)
+                    .bind(&job.record_id)
+                    .bind(i as i64 + 1)
+                    .execute(&mut *tx)
+                    .await?;
+                }
                 sqlx::query(
-                    "UPDATE pages SET ocr_text = $1, ocr_confidence = $2, ocr_done_at = $3 \
-                     WHERE record_id = $4 AND n = $5",
+                    "UPDATE records SET status = 'pending_review', rendition_sha256 = $1, \
+                     rendition_bytes = $2, updated_at = $3 WHERE id = $4 AND status = 'processing'",
                 )
-                .bind(&text.text)
-                .bind(text.confidence as i64)
-                .bind(&now)
-                .bind(&job.record_id)
-                .bind(job.page_n.map(|n| n as i64))
-                .execute(&mut *tx)
-                .await?;
-                sqlx::query(
-                    "UPDATE records SET status = 'pending_review', updated_at = $1 \
-                     WHERE id = $2 AND status = 'processing' \
-                     AND NOT EXISTS (SELECT 1 FROM pages WHERE record_id = $2 AND ocr_done_at IS NULL)",
-                )
+                .bind(rendition.sha256.to_hex())
+                .bind(rendition.bytes as i64)
                 .bind(&now)
                 .bind(&job.record_id)
                 .execute(&mut *tx)
@@ -483,6 +485,77 @@ macro_rules! portable_repository {
                 .fetch_one(&self.pool)
                 .await?;
                 Ok(n as u32)
+            }
+
+            async fn conclude_review(
+                &self,
+                record_id: &str,
+                review: &Review,
+                certificate: Option<(&str, &str)>,
+            ) -> Result<bool, DbError> {
+                let status = if certificate.is_some() {
+                    RecordStatus::Certified
+                } else {
+                    RecordStatus::Rejected
+                };
+                let done = sqlx::query(
+                    "UPDATE records SET status = $1, reviewed_by = $2, review_note = $3, reviewed_at = $4, \
+                     certificate = $5, certified_by = $6, updated_at = $4 \
+                     WHERE id = $7 AND status = 'pending_review'",
+                )
+                .bind(status.as_str())
+                .bind(&review.officer)
+                .bind(&review.note)
+                .bind(ts(review.at))
+                .bind(certificate.map(|c| c.0))
+                .bind(certificate.map(|c| c.1))
+                .bind(record_id)
+                .execute(&self.pool)
+                .await?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn publish_signing_key(&self, key: &PublishedKey) -> Result<(), DbError> {
+                sqlx::query(
+                    "INSERT INTO signing_keys (kid, alg, public_jwk, agency_id, created_at) \
+                     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (kid) DO NOTHING",
+                )
+                .bind(&key.kid)
+                .bind(&key.alg)
+                .bind(&key.public_jwk)
+                .bind(&key.agency_id)
+                .bind(ts(key.created_at))
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn signing_keys(&self) -> Result<Vec<PublishedKey>, DbError> {
+                let rows: Vec<SigningKeyRow> = sqlx::query_as(
+                    "SELECT kid, alg, public_jwk, agency_id, created_at FROM signing_keys \
+                     ORDER BY created_at, kid",
+                )
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows.into_iter().map(PublishedKey::from).collect())
+            }
+
+            async fn records_with_file(&self, digest: &Sha256Digest) -> Result<Vec<Record>, DbError> {
+                let ids: Vec<String> = sqlx::query_scalar(
+                    "SELECT id FROM records WHERE rendition_sha256 = $1 \
+                     OR id IN (SELECT record_id FROM pages WHERE sha256 = $1) \
+                     ORDER BY CASE WHEN status = 'certified' THEN 0 ELSE 1 END, id DESC LIMIT 20",
+                )
+                .bind(digest.to_hex())
+                .fetch_all(&self.pool)
+                .await?;
+                let mut records = Vec::with_capacity(ids.len());
+                for id in ids {
+                    if let Some(record) = self.record(&id).await? {
+                        records.push(record);
+                    }
+                }
+                Ok(records)
             }
         }
         };

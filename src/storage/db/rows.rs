@@ -6,12 +6,15 @@ use std::str::FromStr;
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::FromRow;
 
-use super::{ApiKey, DbError, Dossier, Job, Page, Record, RecordMeta};
+use super::{
+    ApiKey, DbError, Dossier, Job, Page, PublishedKey, Record, RecordMeta, Rendition, Review,
+};
 use crate::domain::{DocumentKind, RecordStatus, Role, Sha256Digest};
 
 pub(super) const RECORD_COLUMNS: &str = "SELECT id, subject_id, kind, status, status_reason, dossier_code, \
      procedure_code, document_number, issued_on, valid_until, officer, created_by, created_at, \
-     updated_at FROM records";
+     updated_at, owner_name, result_code, issuing_agency, signer, permanent, scope, rendition_sha256, \
+     rendition_bytes, reviewed_by, review_note, reviewed_at, certificate, certified_by FROM records";
 
 pub(super) const PAGE_COLUMNS: &str = "SELECT record_id, n, sha256, bytes, content_type, file_page, width, \
      height, dpi, ocr_text, ocr_confidence, quality FROM pages";
@@ -53,10 +56,39 @@ pub(super) struct RecordRow {
     pub(super) created_by: String,
     pub(super) created_at: DateTime<Utc>,
     pub(super) updated_at: DateTime<Utc>,
+    pub(super) owner_name: Option<String>,
+    pub(super) result_code: Option<String>,
+    pub(super) issuing_agency: Option<String>,
+    pub(super) signer: Option<String>,
+    pub(super) permanent: bool,
+    pub(super) scope: Option<String>,
+    pub(super) rendition_sha256: Option<String>,
+    pub(super) rendition_bytes: Option<i64>,
+    pub(super) reviewed_by: Option<String>,
+    pub(super) review_note: Option<String>,
+    pub(super) reviewed_at: Option<DateTime<Utc>>,
+    pub(super) certificate: Option<String>,
+    pub(super) certified_by: Option<String>,
 }
 
 impl RecordRow {
     pub(super) fn into_record(self, pages: Vec<Page>) -> Result<Record, DbError> {
+        let rendition = match (&self.rendition_sha256, self.rendition_bytes) {
+            (Some(hex), Some(bytes)) => Some(Rendition {
+                sha256: Sha256Digest::parse(hex)
+                    .ok_or_else(|| DbError::Corrupt(format!("rendition digest {hex:?}")))?,
+                bytes: bytes as u64,
+            }),
+            _ => None,
+        };
+        let review = match (self.reviewed_by, self.reviewed_at) {
+            (Some(officer), Some(at)) => Some(Review {
+                officer,
+                note: self.review_note,
+                at,
+            }),
+            _ => None,
+        };
         Ok(Record {
             kind: DocumentKind::from_str(&self.kind)
                 .map_err(|e| DbError::Corrupt(e.to_string()))?,
@@ -70,12 +102,22 @@ impl RecordRow {
                 document_number: self.document_number,
                 issued_on: self.issued_on,
                 valid_until: self.valid_until,
+                permanent: self.permanent,
                 officer: self.officer,
+                owner_name: self.owner_name,
+                result_code: self.result_code,
+                issuing_agency: self.issuing_agency,
+                signer: self.signer,
+                scope: self.scope,
             },
             created_by: self.created_by,
             created_at: self.created_at,
             updated_at: self.updated_at,
             pages,
+            rendition,
+            review,
+            certificate: self.certificate,
+            certified_by: self.certified_by,
         })
     }
 }
@@ -161,6 +203,27 @@ impl From<DossierRow> for Dossier {
             procedure_code: r.procedure_code,
             opened_by: r.opened_by,
             opened_at: r.opened_at,
+        }
+    }
+}
+
+#[derive(FromRow)]
+pub(super) struct SigningKeyRow {
+    pub(super) kid: String,
+    pub(super) alg: String,
+    pub(super) public_jwk: String,
+    pub(super) agency_id: String,
+    pub(super) created_at: DateTime<Utc>,
+}
+
+impl From<SigningKeyRow> for PublishedKey {
+    fn from(r: SigningKeyRow) -> Self {
+        PublishedKey {
+            kid: r.kid,
+            alg: r.alg,
+            public_jwk: r.public_jwk,
+            agency_id: r.agency_id,
+            created_at: r.created_at,
         }
     }
 }
