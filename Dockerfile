@@ -1,6 +1,9 @@
 # syntax=docker/dockerfile:1
 # sohoa: a multi-stage build. The runtime image is slim Debian with Tesseract 5
-# and its Vietnamese data; state lives in the /data volume.
+# and its Vietnamese data (libtesseract5 brings pdf.ttf, the font of the
+# searchable PDF's text layer); state lives in the /data volume, the agency's
+# signing key included (/data/signing-keys unless SOHOA_SIGNING_KEY_DIR says
+# otherwise: mount a secret there to share one key between instances).
 
 FROM rust:1-bookworm AS build
 RUN apt-get update \
@@ -15,6 +18,7 @@ RUN mkdir src && echo 'fn main() {}' > src/main.rs && touch src/lib.rs \
  && rm -rf src
 COPY src ./src
 COPY migrations ./migrations
+COPY assets ./assets
 RUN touch src/main.rs src/lib.rs && cargo build --release --locked
 
 FROM debian:bookworm-slim
