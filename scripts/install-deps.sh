@@ -16,7 +16,8 @@ packages=(
 if [[ "${1:-}" == "--test" ]]; then
   # fixtures and benchmark pages are drawn with DejaVu; jq for scripts
   # pdftotext checks the searchable PDF's text layer
-  packages+=(fonts-dejavu-core python3 python3-pil jq poppler-utils)
+  # chromium renders the citizen page in the browser test
+  packages+=(fonts-dejavu-core python3 python3-pil python3-reportlab jq poppler-utils chromium)
 fi
 
 missing=()

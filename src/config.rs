@@ -64,6 +64,10 @@ pub struct Settings {
     /// Requests to the public `POST /v1/verify` allowed per client address
     /// per minute (`SOHOA_VERIFY_PER_MINUTE`).
     pub verify_per_minute: u32,
+    /// The address citizens reach this service at, for the links they are
+    /// given (`SOHOA_PUBLIC_URL`, e.g. `https://sohoa.hanoi.gov.vn`); empty
+    /// means the address the request came to.
+    pub public_url: String,
 }
 
 impl Default for Settings {
@@ -89,6 +93,7 @@ impl Default for Settings {
             log: "info".into(),
             signing_key_dir: String::new(),
             verify_per_minute: 30,
+            public_url: String::new(),
         }
     }
 }

@@ -3,12 +3,14 @@
 //! (bytes and rows) → `intake` (what happens while the citizen waits) →
 //! `ocr` and `jobs` (slow work) → `http` (the API) → `startup` (wiring).
 
+pub mod catalogue;
 pub mod certificate;
 pub mod config;
 pub mod domain;
 pub mod http;
 pub mod intake;
 pub mod jobs;
+pub mod ledger;
 pub mod ocr;
 pub mod pdfa;
 pub mod signing;

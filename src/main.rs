@@ -88,6 +88,11 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Check the access ledger.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
     /// Manage the agency's key that signs digitisation certificates.
     SigningKey {
         #[command(subcommand)]
@@ -116,6 +121,13 @@ enum KeysCommand {
         #[arg(long)]
         name: String,
     },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Recompute the whole hash chain of the access ledger; exits 1 and names
+    /// the first broken entry when an entry was changed, removed or inserted.
+    Verify,
 }
 
 #[derive(Subcommand)]
@@ -201,6 +213,28 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Serve { no_workers, .. } => serve(settings, !no_workers).await,
         Command::Verify { file, json } => verify(settings, &file, json).await,
+        Command::Audit {
+            command: AuditCommand::Verify,
+        } => {
+            let services = Services::open(settings).await?;
+            let report = sohoa::ledger::verify_chain(services.repo.as_ref()).await?;
+            match report.result {
+                Ok(()) => {
+                    println!(
+                        "The access ledger is intact: {} entries, each chained to the one before.",
+                        report.entries
+                    );
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(broken) => {
+                    println!(
+                        "The access ledger is BROKEN after {} good entries: {broken}.",
+                        report.entries
+                    );
+                    Ok(ExitCode::FAILURE)
+                }
+            }
+        }
         Command::SigningKey { command } => {
             let services = Services::open(settings).await?;
             let current = match command {
@@ -323,7 +357,8 @@ async fn worker(settings: Settings) -> anyhow::Result<ExitCode> {
     let services = Services::open(settings).await?;
     log_backends(&services);
     let (stop, stop_rx) = tokio::sync::watch::channel(false);
-    let handles = startup::start_workers(&services, stop_rx).await?;
+    let signer = std::sync::Arc::new(services.signer().await?);
+    let handles = startup::start_workers(&services, stop_rx, signer).await?;
     tokio::signal::ctrl_c()
         .await
         .context("waiting for a shutdown signal")?;
@@ -415,7 +450,10 @@ async fn ingest(
         files.push(UploadedFile::new(bytes.into()));
     }
     let services = Services::open(settings).await?;
-    let submitted = services.intake().submit(meta, files, "cli").await?;
+    let submitted = services
+        .intake()
+        .submit(meta, files, "cli", sohoa::storage::db::Origin::Scanned)
+        .await?;
     for dropped in &submitted.dropped_blank_pages {
         eprintln!(
             "File {}, page {} is blank and was left out.",
@@ -451,11 +489,16 @@ async fn ingest(
             .await
             .context("starting OCR (is tesseract-ocr-vie installed?)")?;
         let count = ocr.size();
-        sohoa::jobs::run_record(services.job_context(ocr), &record_id, count, move |n| {
-            if let Some(bar) = done_bars.get(n as usize - 1) {
-                bar.finish_with_message("done");
-            }
-        })
+        sohoa::jobs::run_record(
+            services.job_context(ocr, None),
+            &record_id,
+            count,
+            move |n| {
+                if let Some(bar) = done_bars.get(n as usize - 1) {
+                    bar.finish_with_message("done");
+                }
+            },
+        )
         .await;
         for bar in page_bars {
             bar.finish_and_clear();

@@ -80,9 +80,12 @@ impl AgencySigner {
                 })?;
                 Ok((Self::from_key(key), false))
             }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                Ok((Self::create(dir, &path)?, true))
-            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => match Self::create(dir, &path) {
+                Ok(created) => Ok((created, true)),
+                // Another instance sharing the folder made it first: use theirs.
+                Err(_) if path.exists() => Self::load_or_create(dir),
+                Err(e) => Err(e),
+            },
             Err(e) => Err(SigningError::Key {
                 path,
                 reason: e.to_string(),

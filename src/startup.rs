@@ -100,7 +100,8 @@ impl Services {
         Ok(signer)
     }
 
-    pub fn job_context(&self, ocr: OcrPool) -> JobContext {
+    /// What workers need; `signer` certifies results registered by issuers.
+    pub fn job_context(&self, ocr: OcrPool, signer: Option<Arc<AgencySigner>>) -> JobContext {
         JobContext {
             repo: self.repo.clone(),
             blobs: self.blobs.clone(),
@@ -108,6 +109,8 @@ impl Services {
             limits: self.limits(),
             lease: self.settings.job_lease(),
             jobs_queued: self.jobs_queued.clone(),
+            signer,
+            agency_id: self.settings.agency().as_str().to_owned(),
         }
     }
 }
@@ -128,6 +131,7 @@ pub fn redact_url(url: &str) -> String {
 pub async fn start_workers(
     services: &Services,
     stop: watch::Receiver<bool>,
+    signer: Arc<AgencySigner>,
 ) -> anyhow::Result<Vec<JoinHandle<()>>> {
     let ocr = services.ocr_pool();
     ocr.warm_up()
@@ -140,7 +144,11 @@ pub async fn start_workers(
         "OCR workers started"
     );
     let count = ocr.size();
-    Ok(jobs::spawn_workers(services.job_context(ocr), count, stop))
+    Ok(jobs::spawn_workers(
+        services.job_context(ocr, Some(signer)),
+        count,
+        stop,
+    ))
 }
 
 pub struct Application {
@@ -158,20 +166,20 @@ impl Application {
             .with_context(|| format!("binding {}", services.settings.listen))?;
         let address = listener.local_addr()?;
         let (stop, stop_rx) = watch::channel(false);
+        let signer = Arc::new(services.signer().await?);
+        tracing::info!(kid = %signer.kid(), "signing digitisation certificates");
         let workers = if workers {
-            start_workers(&services, stop_rx).await?
+            start_workers(&services, stop_rx, signer.clone()).await?
         } else {
             tracing::info!("running without workers: OCR jobs wait for a `sohoa worker`");
             Vec::new()
         };
-        let signer = services.signer().await?;
-        tracing::info!(kid = %signer.kid(), "signing digitisation certificates");
         let state = web::Data::new(AppState {
             repo: services.repo.clone(),
             blobs: services.blobs.clone(),
             intake: Arc::new(services.intake()),
             settings: services.settings.clone(),
-            signer: Arc::new(signer),
+            signer,
             verify_limiter: http::VerifyLimiter::new(services.settings.verify_per_minute),
         });
         let server = HttpServer::new(move || {

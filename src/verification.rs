@@ -6,9 +6,10 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
+use crate::catalogue::Catalogue;
 use crate::certificate::{self, SignatureStatus};
 use crate::domain::dossier::vietnam_today;
-use crate::domain::validity::is_valid_on;
+use crate::domain::validity::Expiry;
 use crate::domain::{DocumentKind, RecordStatus, Sha256Digest};
 use crate::storage::db::{DbError, Repository};
 
@@ -35,9 +36,11 @@ pub struct Verdict {
     /// Electronic ID of the agency that certified the digitised copy.
     pub certified_by: Option<String>,
     pub status: RecordStatus,
-    /// True when the record is certified, its signature verifies, and it has
-    /// not expired today (Viet Nam's date).
+    /// True when the record is certified (not revoked or superseded), its
+    /// signature verifies, and it has not expired today (Viet Nam's date).
     pub valid: bool,
+    /// Last day of validity: the date on the paper, or its kind's period
+    /// from issue; null when it does not expire (or cannot be known).
     #[schema(value_type = Option<String>, format = Date)]
     pub valid_until: Option<NaiveDate>,
     pub permanent: bool,
@@ -83,13 +86,13 @@ pub async fn verify(
     } else {
         MatchedAs::Page
     };
-    let valid = signature == SignatureStatus::Valid
-        && is_valid_on(
-            record.status,
-            record.meta.permanent,
-            record.meta.valid_until,
-            vietnam_today(),
-        );
+    let catalogue = Catalogue::load(repo).await?;
+    let valid =
+        signature == SignatureStatus::Valid && catalogue.is_valid_on(&record, vietnam_today());
+    let valid_until = match catalogue.expiry(&record) {
+        Expiry::After(day) => Some(day),
+        _ => None,
+    };
     Ok(Some(Verdict {
         matched_as,
         kind_label: record.kind.label_vi(),
@@ -99,7 +102,7 @@ pub async fn verify(
         certified_by: record.certified_by,
         status: record.status,
         valid,
-        valid_until: record.meta.valid_until,
+        valid_until,
         permanent: record.meta.permanent,
         signature,
         certified_at: record

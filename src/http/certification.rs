@@ -9,6 +9,7 @@ use chrono::Utc;
 use serde::Deserialize;
 
 use super::AppState;
+use super::access::{self, Action};
 use super::auth::Caller;
 use super::errors::{ApiError, ErrorBody};
 use super::records::{READ_ROLES, UPLOAD_ROLES};
@@ -189,14 +190,25 @@ fn invalid_transition(from: RecordStatus, to: RecordStatus) -> ApiError {
 pub async fn certificate(
     state: web::Data<AppState>,
     caller: Caller,
+    req: HttpRequest,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(READ_ROLES)?;
+    let purpose = access::purpose(&req, &caller)?;
     let record = state
         .repo
         .record(&path.into_inner())
         .await?
         .ok_or_else(|| ApiError::not_found("record"))?;
+    access::log_read(
+        &state,
+        &caller,
+        &record.subject_id,
+        Some(&record.id),
+        purpose.as_deref(),
+        Action::ReadCertificate,
+    )
+    .await?;
     let jws = record.certificate.ok_or_else(|| {
         ApiError::not_found("certificate (the record has not been certified by an officer)")
     })?;
@@ -229,11 +241,21 @@ pub async fn pdf(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(READ_ROLES)?;
+    let purpose = access::purpose(&req, &caller)?;
     let record = state
         .repo
         .record(&path.into_inner())
         .await?
         .ok_or_else(|| ApiError::not_found("record"))?;
+    access::log_read(
+        &state,
+        &caller,
+        &record.subject_id,
+        Some(&record.id),
+        purpose.as_deref(),
+        Action::ReadPdf,
+    )
+    .await?;
     let Some(rendition) = record.rendition else {
         return Err(ApiError::new(
             StatusCode::CONFLICT,

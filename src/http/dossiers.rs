@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::AppState;
+use super::access::{self, Action};
 use super::auth::Caller;
 use super::errors::{ApiError, ErrorBody};
 use super::records::{READ_ROLES, UPLOAD_ROLES};
@@ -128,6 +129,16 @@ pub async fn get(
         .dossier(&code)
         .await?
         .ok_or_else(|| ApiError::not_found("dossier"))?;
+    // Reading a dossier is a read of its applicant's papers, for that dossier.
+    access::log_read(
+        &state,
+        &caller,
+        &dossier.subject_id,
+        None,
+        Some(&code),
+        Action::ReadDossier,
+    )
+    .await?;
     let records = state.repo.dossier_records(&code).await?;
     Ok(HttpResponse::Ok().json(DossierView::new(
         dossier,

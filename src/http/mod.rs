@@ -1,14 +1,19 @@
 //! The HTTP API. The route table is here, in one place; each resource has its
 //! own file; handlers hold no SQL and call `intake`, `storage` and friends.
 
+mod access;
 pub mod auth;
 mod certification;
+mod citizen;
 mod dossiers;
 pub mod errors;
 mod health;
+mod kinds;
 mod logging;
 pub mod openapi;
 mod records;
+mod results;
+mod reuse;
 mod subjects;
 mod verify;
 pub mod views;
@@ -59,6 +64,24 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                     web::get().to(certification::certificate),
                 )
                 .route("/records/{id}/pdf", web::get().to(certification::pdf))
+                .route("/records/{id}/revoke", web::post().to(results::revoke))
+                .route("/results", web::post().to(results::register))
+                .route("/reuse-check", web::post().to(reuse::check))
+                .route("/stats/reuse", web::get().to(reuse::stats))
+                .route("/catalogue/kinds", web::get().to(kinds::list))
+                .route("/catalogue/kinds/{kind}", web::put().to(kinds::set))
+                .route(
+                    "/subjects/{subject_id}/access-log",
+                    web::get().to(subjects::access_log),
+                )
+                .route(
+                    "/subjects/{subject_id}/citizen-links",
+                    web::post().to(citizen::create),
+                )
+                .route(
+                    "/citizen-links/{id}/revoke",
+                    web::post().to(citizen::revoke),
+                )
                 .route("/signing-keys", web::get().to(verify::signing_keys))
                 .route("/verify", web::post().to(verify::verify))
                 .route("/dossiers", web::post().to(dossiers::open))
@@ -68,6 +91,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                     web::get().to(subjects::list_records),
                 ),
         )
+        .route("/c/{token}", web::get().to(citizen::open))
         .default_service(web::to(not_found));
 }
 

@@ -8,11 +8,13 @@ use futures_util::TryStreamExt;
 use sha2::Digest;
 
 use super::AppState;
+use super::access::{self, Action};
 use super::auth::Caller;
 use super::errors::{ApiError, ErrorBody};
 use super::views::{RecordView, UploadQuality, UploadView};
 use crate::domain::{Role, Sha256Digest};
 use crate::intake::{UploadMeta, UploadedFile};
+use crate::storage::db::Origin;
 
 /// Roles that may read records and their files.
 pub const READ_ROLES: &[Role] = &[Role::Intake, Role::Reader, Role::Admin];
@@ -65,6 +67,141 @@ pub async fn upload(
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(UPLOAD_ROLES)?;
+    let (meta, files) = read_upload(&state, &req, payload).await?;
+    let submitted = state
+        .intake
+        .submit(meta, files, &caller.key_name, Origin::Scanned)
+        .await?;
+    let status = if submitted.duplicate {
+        StatusCode::OK
+    } else {
+        StatusCode::ACCEPTED
+    };
+    Ok(HttpResponse::build(status).json(UploadView {
+        record: submitted.record.into(),
+        duplicate: submitted.duplicate,
+        quality: UploadQuality {
+            dropped_blank_pages: submitted.dropped_blank_pages,
+        },
+    }))
+}
+
+/// Read a record: status, metadata, and per page its hash, size, dimensions,
+/// resolution and recognised text.
+#[utoipa::path(
+    get, path = "/v1/records/{id}", tag = "records",
+    params(("id" = String, Path, description = "Record id")),
+    responses(
+        (status = 200, body = RecordView),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, description = "not_found", body = ErrorBody),
+    ),
+    security(("api_key" = []))
+)]
+pub async fn get_record(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(READ_ROLES)?;
+    let purpose = access::purpose(&req, &caller)?;
+    let record = state
+        .repo
+        .record(&path.into_inner())
+        .await?
+        .ok_or_else(|| ApiError::not_found("record"))?;
+    access::log_read(
+        &state,
+        &caller,
+        &record.subject_id,
+        Some(&record.id),
+        purpose.as_deref(),
+        Action::ReadRecord,
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(RecordView::from(record)))
+}
+
+/// Fetch the original file holding page `n`, byte for byte as uploaded. The
+/// `ETag` is its SHA-256; `If-None-Match` with it answers 304.
+#[utoipa::path(
+    get, path = "/v1/records/{id}/pages/{n}", tag = "records",
+    params(("id" = String, Path, description = "Record id"), ("n" = u32, Path, description = "Page number, from 1")),
+    responses(
+        (status = 200, description = "The original bytes", content_type = "application/octet-stream"),
+        (status = 304, description = "Not modified"),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, description = "not_found", body = ErrorBody),
+    ),
+    security(("api_key" = []))
+)]
+pub async fn get_page(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(READ_ROLES)?;
+    let purpose = access::purpose(&req, &caller)?;
+    let (id, n) = path.into_inner();
+    let n: u32 = n.parse().map_err(|_| ApiError::not_found("page"))?;
+    let page = state
+        .repo
+        .page(&id, n)
+        .await?
+        .ok_or_else(|| ApiError::not_found("page"))?;
+    let subject = state
+        .repo
+        .record(&id)
+        .await?
+        .map(|r| r.subject_id)
+        .ok_or_else(|| ApiError::not_found("page"))?;
+    access::log_read(
+        &state,
+        &caller,
+        &subject,
+        Some(&id),
+        purpose.as_deref(),
+        Action::ReadPage,
+    )
+    .await?;
+    let hex = page.sha256.to_hex();
+    let etag = EntityTag::new_strong(hex.clone());
+    if matches_etag(&req, &hex) {
+        return Ok(HttpResponse::NotModified()
+            .insert_header(header::ETag(etag))
+            .finish());
+    }
+    let bytes = state.blobs.get_original(&page.sha256).await?;
+    let content_type: ContentType = page
+        .content_type
+        .parse::<mime::Mime>()
+        .map(ContentType)
+        .unwrap_or(ContentType::octet_stream());
+    Ok(HttpResponse::Ok()
+        .insert_header(content_type)
+        .insert_header(header::ETag(etag))
+        .insert_header(("X-Content-SHA256", hex))
+        .insert_header((header::CACHE_CONTROL, "private, no-cache"))
+        .body(bytes))
+}
+
+/// Whether the request's `If-None-Match` names this SHA-256 (hex) ETag.
+pub(super) fn matches_etag(req: &HttpRequest, hex: &str) -> bool {
+    req.headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim().trim_matches('"') == hex))
+}
+
+/// Reads an upload's multipart body: one `meta` part and the `page` parts,
+/// hashing each file as it streams in and stopping at the size limits.
+pub(super) async fn read_upload(
+    state: &AppState,
+    req: &HttpRequest,
+    payload: web::Payload,
+) -> Result<(UploadMeta, Vec<UploadedFile>), ApiError> {
     let settings = &state.settings;
     let mut form = actix_multipart::Multipart::new(req.headers(), payload);
     let mut meta: Option<UploadMeta> = None;
@@ -141,99 +278,5 @@ pub async fn upload(
             "the upload has no `meta` part with the owner ID and kind",
         )
     })?;
-    let submitted = state.intake.submit(meta, files, &caller.key_name).await?;
-    let status = if submitted.duplicate {
-        StatusCode::OK
-    } else {
-        StatusCode::ACCEPTED
-    };
-    Ok(HttpResponse::build(status).json(UploadView {
-        record: submitted.record.into(),
-        duplicate: submitted.duplicate,
-        quality: UploadQuality {
-            dropped_blank_pages: submitted.dropped_blank_pages,
-        },
-    }))
-}
-
-/// Read a record: status, metadata, and per page its hash, size, dimensions,
-/// resolution and recognised text.
-#[utoipa::path(
-    get, path = "/v1/records/{id}", tag = "records",
-    params(("id" = String, Path, description = "Record id")),
-    responses(
-        (status = 200, body = RecordView),
-        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-        (status = 404, description = "not_found", body = ErrorBody),
-    ),
-    security(("api_key" = []))
-)]
-pub async fn get_record(
-    state: web::Data<AppState>,
-    caller: Caller,
-    path: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
-    caller.require(READ_ROLES)?;
-    let record = state
-        .repo
-        .record(&path.into_inner())
-        .await?
-        .ok_or_else(|| ApiError::not_found("record"))?;
-    Ok(HttpResponse::Ok().json(RecordView::from(record)))
-}
-
-/// Fetch the original file holding page `n`, byte for byte as uploaded. The
-/// `ETag` is its SHA-256; `If-None-Match` with it answers 304.
-#[utoipa::path(
-    get, path = "/v1/records/{id}/pages/{n}", tag = "records",
-    params(("id" = String, Path, description = "Record id"), ("n" = u32, Path, description = "Page number, from 1")),
-    responses(
-        (status = 200, description = "The original bytes", content_type = "application/octet-stream"),
-        (status = 304, description = "Not modified"),
-        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-        (status = 404, description = "not_found", body = ErrorBody),
-    ),
-    security(("api_key" = []))
-)]
-pub async fn get_page(
-    state: web::Data<AppState>,
-    caller: Caller,
-    req: HttpRequest,
-    path: web::Path<(String, String)>,
-) -> Result<HttpResponse, ApiError> {
-    caller.require(READ_ROLES)?;
-    let (id, n) = path.into_inner();
-    let n: u32 = n.parse().map_err(|_| ApiError::not_found("page"))?;
-    let page = state
-        .repo
-        .page(&id, n)
-        .await?
-        .ok_or_else(|| ApiError::not_found("page"))?;
-    let hex = page.sha256.to_hex();
-    let etag = EntityTag::new_strong(hex.clone());
-    if matches_etag(&req, &hex) {
-        return Ok(HttpResponse::NotModified()
-            .insert_header(header::ETag(etag))
-            .finish());
-    }
-    let bytes = state.blobs.get_original(&page.sha256).await?;
-    let content_type: ContentType = page
-        .content_type
-        .parse::<mime::Mime>()
-        .map(ContentType)
-        .unwrap_or(ContentType::octet_stream());
-    Ok(HttpResponse::Ok()
-        .insert_header(content_type)
-        .insert_header(header::ETag(etag))
-        .insert_header(("X-Content-SHA256", hex))
-        .insert_header((header::CACHE_CONTROL, "private, no-cache"))
-        .body(bytes))
-}
-
-/// Whether the request's `If-None-Match` names this SHA-256 (hex) ETag.
-pub(super) fn matches_etag(req: &HttpRequest, hex: &str) -> bool {
-    req.headers()
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim().trim_matches('"') == hex))
+    Ok((meta, files))
 }

@@ -1,14 +1,15 @@
 //! `/v1/subjects/{subject_id}`: what is on file for one owner.
 
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
 use super::AppState;
+use super::access::{self, Action};
 use super::auth::Caller;
 use super::errors::{ApiError, ErrorBody};
 use super::records::READ_ROLES;
 use super::views::{RecordList, RecordView};
-use crate::domain::{DocumentKind, SubjectId};
+use crate::domain::{DocumentKind, Role, SubjectId};
 use crate::storage::db::RecordQuery;
 
 const DEFAULT_LIMIT: u32 = 50;
@@ -23,6 +24,9 @@ pub struct ListParams {
     before: Option<String>,
     /// Most records to return (default 50, at most 500).
     limit: Option<u32>,
+    /// The dossier this read is for (or header `X-Purpose`); required for `reader` keys.
+    #[allow(dead_code)] // read by access::purpose from the query string
+    purpose: Option<String>,
 }
 
 /// List an owner's records, newest first. Pages are listed without their text.
@@ -31,7 +35,7 @@ pub struct ListParams {
     params(("subject_id" = String, Path, description = "Personal ID number or tax code"), ListParams),
     responses(
         (status = 200, body = RecordList),
-        (status = 400, description = "invalid_subject_id, unknown_kind", body = ErrorBody),
+        (status = 400, description = "invalid_subject_id, unknown_kind, purpose_required (reader keys), invalid_purpose", body = ErrorBody),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
     ),
     security(("api_key" = []))
@@ -39,12 +43,14 @@ pub struct ListParams {
 pub async fn list_records(
     state: web::Data<AppState>,
     caller: Caller,
+    req: HttpRequest,
     path: web::Path<String>,
     params: web::Query<ListParams>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(READ_ROLES)?;
     let subject = SubjectId::parse(&path.into_inner())
         .map_err(|e| ApiError::bad_request("invalid_subject_id", e.to_string()))?;
+    let purpose = access::purpose(&req, &caller)?;
     let params = params.into_inner();
     let kind = match params.kind.as_deref() {
         None | Some("") => None,
@@ -64,6 +70,15 @@ pub async fn list_records(
         before: params.before,
         limit,
     };
+    access::log_read(
+        &state,
+        &caller,
+        subject.as_str(),
+        None,
+        purpose.as_deref(),
+        Action::ListRecords,
+    )
+    .await?;
     let records = state.repo.subject_records(&subject, &query).await?;
     let next_before = (records.len() as u32 == limit)
         .then(|| records.last().map(|r| r.id.clone()))
@@ -72,4 +87,81 @@ pub async fn list_records(
         records: records.into_iter().map(RecordView::from).collect(),
         next_before,
     }))
+}
+
+/// Roles that read access logs.
+pub const AUDIT_ROLES: &[Role] = &[Role::Auditor, Role::Admin];
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AccessLogParams {
+    /// Most entries to return, newest first (default 100, at most 1000).
+    limit: Option<u32>,
+}
+
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct AccessLogView {
+    /// Newest first. Each entry carries the previous entry's hash (`prev_hash`)
+    /// and its own (`hash`): the chain `sohoa audit verify` checks.
+    pub entries: Vec<AccessEntryView>,
+}
+
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct AccessEntryView {
+    pub seq: i64,
+    /// RFC 3339, UTC.
+    pub at: String,
+    pub key_name: String,
+    pub role: String,
+    pub subject_id: String,
+    pub record_id: Option<String>,
+    /// The dossier the read was for.
+    pub purpose: Option<String>,
+    /// `list_records`, `read_record`, `read_page`, `read_pdf`,
+    /// `read_certificate`, `read_dossier`, `reuse_check` or `citizen_view`.
+    pub action: String,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+/// Every read of an owner's papers: who, when, for which dossier, what.
+#[utoipa::path(
+    get, path = "/v1/subjects/{subject_id}/access-log", tag = "subjects",
+    params(("subject_id" = String, Path, description = "Personal ID number or tax code"), AccessLogParams),
+    responses(
+        (status = 200, body = AccessLogView),
+        (status = 400, description = "invalid_subject_id", body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+    ),
+    security(("api_key" = []))
+)]
+pub async fn access_log(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+    params: web::Query<AccessLogParams>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(AUDIT_ROLES)?;
+    let subject = SubjectId::parse(&path.into_inner())
+        .map_err(|e| ApiError::bad_request("invalid_subject_id", e.to_string()))?;
+    let limit = params.limit.unwrap_or(100).clamp(1, 1000);
+    let entries = state
+        .repo
+        .subject_access_log(subject.as_str(), limit)
+        .await?
+        .into_iter()
+        .map(|e| AccessEntryView {
+            seq: e.seq,
+            at: e.at,
+            key_name: e.key_name,
+            role: e.role,
+            subject_id: e.subject_id,
+            record_id: e.record_id,
+            purpose: e.purpose,
+            action: e.action,
+            prev_hash: e.prev_hash,
+            hash: e.hash,
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(AccessLogView { entries }))
 }

@@ -3,6 +3,7 @@
 //! durably, record them, and queue the slow work. Shared by the HTTP upload
 //! and `sohoa ingest`.
 
+pub mod born_digital;
 pub mod decode;
 pub mod pipeline;
 pub mod quality;

@@ -11,12 +11,15 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 use tokio::sync::Notify;
 
-use super::decode::{self, DecodeError, Limits};
+use super::born_digital;
+use super::decode::{self, DecodeError, Limits, MediaType};
 use super::quality::{self, Paper};
 use crate::domain::subject::SubjectIdError;
 use crate::domain::{DocumentKind, Sha256Digest, SubjectId};
 use crate::storage::blobs::{BlobError, BlobStore};
-use crate::storage::db::{DbError, Inserted, NewPage, NewRecord, Record, RecordMeta, Repository};
+use crate::storage::db::{
+    DbError, Inserted, NewPage, NewRecord, Origin, Record, RecordMeta, Repository,
+};
 use crate::telemetry::spawn_blocking_in_span;
 
 /// The `meta` part of an upload, as sent.
@@ -160,12 +163,15 @@ impl Intake {
         }
     }
 
-    /// Checks, stores and records an upload. `actor` names who sent it.
+    /// Checks, stores and records an upload. `actor` names who sent it;
+    /// `origin` says whether it was scanned at a counter or registered by
+    /// its issuer (who must then state the paper's particulars).
     pub async fn submit(
         &self,
         meta: UploadMeta,
         files: Vec<UploadedFile>,
         actor: &str,
+        origin: Origin,
     ) -> Result<Submitted, IntakeError> {
         let subject = SubjectId::parse(&meta.subject_id)?;
         let kind: DocumentKind = meta
@@ -173,6 +179,9 @@ impl Intake {
             .parse()
             .map_err(|_| IntakeError::UnknownKind(meta.kind.clone()))?;
         let record_meta = validate_meta(&meta)?;
+        if origin == Origin::Issued {
+            require_issuer_particulars(&record_meta)?;
+        }
         if files.is_empty() {
             return Err(IntakeError::MissingPages);
         }
@@ -214,6 +223,7 @@ impl Intake {
             meta: record_meta,
             fingerprint,
             created_by: actor.to_owned(),
+            origin,
             pages,
         };
         let outcome = self.repo.insert_record(new, self.max_attempts).await?;
@@ -246,6 +256,22 @@ impl Intake {
         let mut pages = Vec::new();
         let mut dropped = Vec::new();
         for (index, file) in files.iter().enumerate() {
+            if MediaType::sniff(&file.bytes) == Some(MediaType::Pdf) {
+                let bytes = file.bytes.clone();
+                let limits = self.limits;
+                let born = spawn_blocking_in_span(move || born_digital::pages(&bytes, &limits))
+                    .await
+                    .map_err(|e| IntakeError::Internal(e.to_string()))?
+                    .map_err(|source| IntakeError::Decode {
+                        file: index + 1,
+                        source,
+                    })?;
+                if let Some(born) = born {
+                    self.add_born_digital(index, file, born, paper, &mut pages, &mut dropped)
+                        .await?;
+                    continue;
+                }
+            }
             let bytes = file.bytes.clone();
             let limits = self.limits;
             let (media, decoded) = spawn_blocking_in_span(move || {
@@ -293,11 +319,84 @@ impl Intake {
                     width,
                     height,
                     dpi,
-                    quality,
+                    quality: Some(quality),
+                    pdf_text: None,
                 });
             }
         }
         Ok((pages, dropped))
+    }
+
+    /// Adds a born-digital PDF's pages: those with text as they are, those
+    /// without through the scanned-page gate (for OCR).
+    async fn add_born_digital(
+        &self,
+        index: usize,
+        file: &UploadedFile,
+        born: Vec<born_digital::TextPage>,
+        paper: Paper,
+        pages: &mut Vec<NewPage>,
+        dropped: &mut Vec<DroppedPage>,
+    ) -> Result<(), IntakeError> {
+        for (i, page) in born.into_iter().enumerate() {
+            let file_page = i as u32 + 1;
+            if pages.len() >= self.limits.max_pages {
+                return Err(IntakeError::TooManyPages(self.limits.max_pages));
+            }
+            let mut new = NewPage {
+                n: pages.len() as u32 + 1,
+                sha256: file.sha256,
+                bytes: file.bytes.len() as u64,
+                content_type: MediaType::Pdf.content_type(),
+                file_page,
+                width: page.width_pt,
+                height: page.height_pt,
+                dpi: None,
+                quality: None,
+                pdf_text: page.text.clone(),
+            };
+            if page.text.is_none() {
+                let (bytes, limits) = (file.bytes.clone(), self.limits);
+                let scanned = spawn_blocking_in_span(move || {
+                    decode::decode_page(&bytes, file_page, &limits)
+                        .map(|p| (p.width, p.height, p.dpi, quality::assess(&p, paper)))
+                })
+                .await
+                .map_err(|e| IntakeError::Internal(e.to_string()))?;
+                match scanned {
+                    Ok((width, height, dpi, verdict)) => {
+                        if verdict.blank {
+                            dropped.push(DroppedPage {
+                                file: index + 1,
+                                file_page,
+                            });
+                            continue;
+                        }
+                        if verdict.dpi < self.min_dpi {
+                            return Err(IntakeError::ResolutionTooLow {
+                                file: index + 1,
+                                file_page,
+                                dpi: verdict.dpi,
+                                estimated: verdict.dpi_estimated,
+                                min: self.min_dpi,
+                            });
+                        }
+                        (new.width, new.height, new.dpi) = (width, height, dpi);
+                        new.quality = Some(verdict);
+                    }
+                    // Neither text nor a scanned image (drawings only): nothing to read.
+                    Err(DecodeError::Unsupported(_)) => new.pdf_text = Some(String::new()),
+                    Err(source) => {
+                        return Err(IntakeError::Decode {
+                            file: index + 1,
+                            source,
+                        });
+                    }
+                }
+            }
+            pages.push(new);
+        }
+        Ok(())
     }
 }
 
@@ -361,6 +460,28 @@ fn validate_meta(meta: &UploadMeta) -> Result<RecordMeta, IntakeError> {
         signer: text("signer", &meta.signer)?,
         scope: text("scope", &meta.scope)?,
     })
+}
+
+/// What an issuer must state when registering a result it issued.
+fn require_issuer_particulars(meta: &RecordMeta) -> Result<(), IntakeError> {
+    let missing: Vec<&str> = [
+        ("result_code", meta.result_code.is_none()),
+        ("document_number", meta.document_number.is_none()),
+        ("issuing_agency", meta.issuing_agency.is_none()),
+        ("signer", meta.signer.is_none()),
+        ("issued_on", meta.issued_on.is_none()),
+    ]
+    .into_iter()
+    .filter_map(|(name, absent)| absent.then_some(name))
+    .collect();
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(IntakeError::InvalidMeta(format!(
+            "a registered result must state {}",
+            missing.join(", ")
+        )))
+    }
 }
 
 /// `KQ.` + a letter and two digits (level-1 agency code) + `.` + six digits.

@@ -14,13 +14,17 @@ use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
 use tracing::Instrument;
 
+use crate::certificate::CertificateClaims;
 use crate::domain::Sha256Digest;
 use crate::intake::decode::{self, Limits};
 use crate::intake::skew;
 use crate::ocr::{OcrError, OcrPool, PageInput};
 use crate::pdfa;
+use crate::signing::AgencySigner;
 use crate::storage::blobs::{BlobError, BlobStore};
-use crate::storage::db::{DbError, Job, JobKind, PageText, Rendition, Repository};
+use crate::storage::db::{
+    Certification, DbError, Job, JobKind, Origin, PageText, Rendition, Repository, Review,
+};
 use crate::telemetry::spawn_blocking_in_span;
 
 /// How long an idle worker waits before looking at the queue again, when no
@@ -37,6 +41,11 @@ pub struct JobContext {
     pub lease: Duration,
     /// Signalled by intake when it queues jobs.
     pub jobs_queued: Arc<Notify>,
+    /// Signs results registered by their issuer; none where the worker may
+    /// not sign (such results then wait for a worker that can).
+    pub signer: Option<Arc<AgencySigner>>,
+    /// This instance's agency ID, named in the certificates it signs.
+    pub agency_id: String,
 }
 
 /// Why a job did not succeed, and whether trying again can help.
@@ -199,15 +208,18 @@ async fn run_job(ctx: &JobContext, worker: &str, job: Job, progress: Progress) {
         let result = execute(ctx, &job, progress).await;
         renewer.abort();
         let outcome = match result {
-            Ok((texts, rendition)) => {
+            Ok(done) => {
                 tracing::info!(
                     elapsed_ms = started.elapsed().as_millis() as u64,
-                    pages = texts.len(),
-                    min_confidence = texts.iter().map(|t| t.confidence).min(),
-                    pdf_bytes = rendition.bytes,
+                    pages = done.texts.len(),
+                    min_confidence = done.texts.iter().filter_map(|t| t.confidence).min(),
+                    pdf_bytes = done.rendition.bytes,
+                    certified = done.certification.is_some(),
                     "record digitised"
                 );
-                ctx.repo.finish_digitise(&job, worker, &texts, rendition).await
+                ctx.repo
+                    .finish_digitise(&job, worker, &done.texts, done.rendition, done.certification.as_ref())
+                    .await
             }
             Err(failure) if failure.retryable && job.attempts < job.max_attempts => {
                 let delay = Duration::from_secs(2u64.saturating_pow(job.attempts).min(300));
@@ -256,12 +268,16 @@ impl From<OcrError> for JobFailure {
     }
 }
 
-/// Reads every page of the record and writes its searchable PDF.
-async fn execute(
-    ctx: &JobContext,
-    job: &Job,
-    progress: Progress,
-) -> Result<(Vec<PageText>, Rendition), JobFailure> {
+/// What a finished job hands to the database.
+struct Digitised {
+    texts: Vec<PageText>,
+    rendition: Rendition,
+    certification: Option<Certification>,
+}
+
+/// Reads every page of the record and writes its searchable PDF; a result
+/// registered by its issuer is signed at once.
+async fn execute(ctx: &JobContext, job: &Job, progress: Progress) -> Result<Digitised, JobFailure> {
     if job.kind != JobKind::Digitise.as_str() {
         return Err(JobFailure::permanent(format!(
             "unknown job kind {:?}",
@@ -280,28 +296,37 @@ async fn execute(
             files.push((page.sha256, ctx.blobs.get_original(&page.sha256).await?));
         }
     }
-    let pages: Vec<_> = record
+    let file_of = |digest: &Sha256Digest| {
+        files
+            .iter()
+            .find(|(d, _)| d == digest)
+            .map(|(_, b)| b.clone())
+            .expect("every page's file was fetched")
+    };
+    // A born-digital PDF keeps its own text: only its pages without text are read.
+    let born_digital = record
         .pages
         .iter()
+        .any(|p| p.text_source.as_deref() == Some("pdf"));
+    let to_read: Vec<_> = record
+        .pages
+        .iter()
+        .filter(|p| p.text_source.as_deref() != Some("pdf"))
         .map(|p| {
-            let bytes = files
-                .iter()
-                .find(|(d, _)| *d == p.sha256)
-                .map(|(_, b)| b.clone())
-                .expect("every page's file was fetched");
             let quality = p.quality.as_ref();
             let skew = quality
                 .and_then(|q| q.skew_degrees)
                 .filter(|d| d.abs() >= skew::NEGLIGIBLE_DEGREES);
             // The dpi the counter stated or estimated sizes the PDF page.
             let dpi = p.dpi.or(quality.map(|q| q.dpi));
-            (p.n, p.file_page, bytes, skew, dpi)
+            (p.n, p.file_page, file_of(&p.sha256), skew, dpi)
         })
         .collect();
+    let read_numbers: Vec<u32> = to_read.iter().map(|p| p.0).collect();
     let limits = ctx.limits;
-    let count = pages.len();
+    let count = to_read.len();
     let read_page = move |i: usize| -> Result<PageInput, OcrError> {
-        let (n, file_page, bytes, skew, dpi) = &pages[i];
+        let (n, file_page, bytes, skew, dpi) = &to_read[i];
         let mut image = decode::decode_page(bytes, *file_page, &limits)
             .map_err(|e| OcrError::Input(format!("page {n} cannot be decoded: {e}")))?;
         // Straighten a crooked page for OCR and the PDF; the stored original
@@ -315,22 +340,62 @@ async fn execute(
         })
     };
     let title = format!("{} {}", record.kind.label_vi(), record.id);
-    let document = ctx
-        .ocr
-        .digitise(count, title.clone(), read_page, move |i| {
-            progress(i as u32 + 1)
-        })
-        .await?;
-    let archival = pdfa::Metadata {
-        title,
-        created: record.created_at,
+    let numbers = read_numbers.clone();
+    let document = if count > 0 {
+        Some(
+            ctx.ocr
+                .digitise(count, title.clone(), read_page, move |i| {
+                    progress(numbers[i])
+                })
+                .await?,
+        )
+    } else {
+        None
     };
-    let pdf = spawn_blocking_in_span(move || pdfa::make_archival(&document.pdf, &archival))
-        .await
-        .map_err(|e| JobFailure::transient(e.to_string()))?
-        .map_err(|e| {
-            JobFailure::permanent(format!("the searchable PDF cannot be finished: {e}"))
-        })?;
+    let mut recognised = document
+        .as_ref()
+        .map(|d| d.pages.clone())
+        .unwrap_or_default()
+        .into_iter();
+    let texts: Vec<PageText> = record
+        .pages
+        .iter()
+        .map(|p| {
+            if read_numbers.contains(&p.n) {
+                let r = recognised.next().expect("one result per page read");
+                PageText {
+                    text: r.text,
+                    confidence: Some(r.confidence),
+                    source: "ocr",
+                }
+            } else {
+                PageText {
+                    text: p.ocr_text.clone().unwrap_or_default(),
+                    confidence: None,
+                    source: "pdf",
+                }
+            }
+        })
+        .collect();
+
+    // The searchable PDF: a born-digital PDF already is one (and rewriting it
+    // would break its signature); scans get Tesseract's, made archival.
+    let pdf = match (born_digital, document) {
+        (true, _) => file_of(&record.pages[0].sha256).to_vec(),
+        (false, Some(document)) => {
+            let archival = pdfa::Metadata {
+                title,
+                created: record.created_at,
+            };
+            spawn_blocking_in_span(move || pdfa::make_archival(&document.pdf, &archival))
+                .await
+                .map_err(|e| JobFailure::transient(e.to_string()))?
+                .map_err(|e| {
+                    JobFailure::permanent(format!("the searchable PDF cannot be finished: {e}"))
+                })?
+        }
+        (false, None) => return Err(JobFailure::permanent("the record has no pages")),
+    };
     let rendition = Rendition {
         sha256: Sha256Digest::of(&pdf),
         bytes: pdf.len() as u64,
@@ -338,13 +403,32 @@ async fn execute(
     ctx.blobs
         .put_rendition(&rendition.sha256, bytes::Bytes::from(pdf))
         .await?;
-    let texts = document
-        .pages
-        .into_iter()
-        .map(|r| PageText {
-            text: r.text,
-            confidence: r.confidence,
+
+    let certification = if record.origin == Origin::Issued {
+        let signer = ctx.signer.as_ref().ok_or_else(|| {
+            JobFailure::transient("this worker has no signing key to certify issued results")
+        })?;
+        let mut signed = record.clone();
+        signed.rendition = Some(rendition);
+        let at = chrono::Utc::now();
+        let jws = CertificateClaims::for_record(&signed, &record.created_by, &ctx.agency_id, at)
+            .sign(signer)
+            .map_err(|e| JobFailure::permanent(e.to_string()))?;
+        Some(Certification {
+            jws,
+            agency_id: ctx.agency_id.clone(),
+            review: Review {
+                officer: record.created_by.clone(),
+                note: Some("registered by the issuing agency".into()),
+                at,
+            },
         })
-        .collect();
-    Ok((texts, rendition))
+    } else {
+        None
+    };
+    Ok(Digitised {
+        texts,
+        rendition,
+        certification,
+    })
 }

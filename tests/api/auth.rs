@@ -53,13 +53,17 @@ async fn each_role_may_do_only_what_it_is_for() {
     let id = body["id"].as_str().unwrap();
     assert_eq!(body["created_by"], "ops");
 
+    // Reads name the dossier they are for (readers must).
+    let purpose = "purpose=000.00.00.H00-261123-0001";
     for key in [&reader, &admin, &app.intake_key] {
         assert_eq!(
-            app.get(key, &format!("/v1/records/{id}")).await.status(),
+            app.get(key, &format!("/v1/records/{id}?{purpose}"))
+                .await
+                .status(),
             200
         );
         assert_eq!(
-            app.get(key, &format!("/v1/records/{id}/pages/1"))
+            app.get(key, &format!("/v1/records/{id}/pages/1?{purpose}"))
                 .await
                 .status(),
             200

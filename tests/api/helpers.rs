@@ -308,6 +308,11 @@ impl Stores {
         })
     }
 
+    #[allow(dead_code)] // not used by the scale_out tests, which share this file
+    pub fn is_postgres(&self) -> bool {
+        self.database_url.starts_with("postgres")
+    }
+
     /// Runs one statement straight on the database, as an intruder with
     /// database access would.
     #[allow(dead_code)] // not used by the scale_out tests, which share this file

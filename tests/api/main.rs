@@ -8,6 +8,7 @@ mod dossiers;
 mod errors;
 mod helpers;
 mod operations;
+mod provide_once;
 mod quality;
 mod records;
 mod restart;

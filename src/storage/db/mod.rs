@@ -15,6 +15,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
+use crate::domain::validity::ValidityRule;
 use crate::domain::{AgencyId, DocumentKind, RecordStatus, Role, Sha256Digest, SubjectId};
 use crate::intake::quality::PageQuality;
 
@@ -102,7 +103,27 @@ pub struct NewRecord {
     pub meta: RecordMeta,
     pub fingerprint: Sha256Digest,
     pub created_by: String,
+    pub origin: Origin,
     pub pages: Vec<NewPage>,
+}
+
+/// How a record came to sohoa.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Origin {
+    /// Scanned at a counter from the citizen's paper; certified by an officer's review.
+    Scanned,
+    /// Registered by the agency that issued it; certified on registration.
+    Issued,
+}
+
+impl Origin {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Origin::Scanned => "scanned",
+            Origin::Issued => "issued",
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -115,7 +136,10 @@ pub struct NewPage {
     pub width: u32,
     pub height: u32,
     pub dpi: Option<u32>,
-    pub quality: PageQuality,
+    /// The counter's verdict; none for a born-digital page (no pixels to judge).
+    pub quality: Option<PageQuality>,
+    /// A born-digital page's own text, taken from the PDF; OCR is skipped.
+    pub pdf_text: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -138,6 +162,11 @@ pub struct Record {
     pub certificate: Option<String>,
     /// The agency ID that signed the certificate.
     pub certified_by: Option<String>,
+    pub origin: Origin,
+    /// The record that replaced this one, when superseded.
+    pub superseded_by: Option<String>,
+    /// Who revoked or superseded it, and when.
+    pub withdrawn: Option<(String, DateTime<Utc>)>,
 }
 
 /// A searchable PDF made from a record's pages; stored apart from the originals.
@@ -178,8 +207,11 @@ pub struct Page {
     pub dpi: Option<u32>,
     pub ocr_text: Option<String>,
     pub ocr_confidence: Option<u32>,
-    /// The counter's verdict; absent for pages stored before the gate existed.
+    /// The counter's verdict; absent for pages stored before the gate existed
+    /// and for born-digital pages.
     pub quality: Option<PageQuality>,
+    /// `ocr`, or `pdf` for a born-digital page's own text.
+    pub text_source: Option<String>,
 }
 
 /// An open dossier: one citizen's application for one procedure.
@@ -236,11 +268,91 @@ pub struct Job {
     pub max_attempts: u32,
 }
 
-/// The result of OCR on one page.
+/// The text of one page, recognised (or, for a born-digital page, already there).
 #[derive(Debug, Clone)]
 pub struct PageText {
     pub text: String,
-    pub confidence: u32,
+    /// OCR's mean word confidence; none for text taken from a PDF.
+    pub confidence: Option<u32>,
+    /// `ocr` or `pdf`.
+    pub source: &'static str,
+}
+
+/// A certificate to store with the job's result: signed content, signing
+/// agency and the review that stands for it.
+#[derive(Debug, Clone)]
+pub struct Certification {
+    pub jws: String,
+    pub agency_id: String,
+    pub review: Review,
+}
+
+/// A kind's entry in the validity catalogue.
+#[derive(Debug, Clone)]
+pub struct KindValidity {
+    pub kind: DocumentKind,
+    pub rule: ValidityRule,
+    pub note: String,
+    pub updated_by: Option<String>,
+    pub updated_at: Option<DateTime<Utc>>,
+}
+
+/// A paper reused for a dossier instead of being asked for again.
+#[derive(Debug, Clone)]
+pub struct Reuse {
+    pub dossier_code: String,
+    pub record_id: String,
+    pub subject_id: String,
+    pub kind: DocumentKind,
+    pub agency_id: String,
+    pub procedure_code: Option<String>,
+    pub reused_by: String,
+}
+
+/// Reuses counted over a period.
+#[derive(Debug, Clone, Default)]
+pub struct ReuseStats {
+    pub total: u64,
+    pub by_kind: Vec<(String, u64)>,
+    pub by_agency: Vec<(String, u64)>,
+}
+
+/// An access to a subject's records, before it is chained.
+#[derive(Debug, Clone)]
+pub struct NewAccess {
+    pub key_name: String,
+    pub role: String,
+    pub subject_id: String,
+    pub record_id: Option<String>,
+    pub purpose: Option<String>,
+    pub action: String,
+}
+
+/// An entry of the access ledger as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AccessEntry {
+    pub seq: i64,
+    /// RFC 3339, UTC, microseconds: exactly what is hashed.
+    pub at: String,
+    pub key_name: String,
+    pub role: String,
+    pub subject_id: String,
+    pub record_id: Option<String>,
+    pub purpose: Option<String>,
+    pub action: String,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+/// A link a citizen opens to read their own records.
+#[derive(Debug, Clone)]
+pub struct CitizenLink {
+    pub id: String,
+    pub subject_id: String,
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
 }
 
 #[async_trait]
@@ -306,13 +418,15 @@ pub trait Repository: Send + Sync {
     ) -> Result<bool, DbError>;
 
     /// Stores every page's text and the rendition, finishes the job, and
-    /// moves the record to `pending_review`. One transaction.
+    /// moves the record to `pending_review`, or straight to `certified` with
+    /// `certification` (results registered by their issuer). One transaction.
     async fn finish_digitise(
         &self,
         job: &Job,
         worker: &str,
         texts: &[PageText],
         rendition: Rendition,
+        certification: Option<&Certification>,
     ) -> Result<(), DbError>;
 
     /// Puts a job back in the queue to run again after `delay`.
@@ -362,6 +476,71 @@ pub trait Repository: Send + Sync {
 
     /// Every published key, oldest first.
     async fn signing_keys(&self) -> Result<Vec<PublishedKey>, DbError>;
+
+    /// The validity catalogue, one entry per kind.
+    async fn validity_catalogue(&self) -> Result<Vec<KindValidity>, DbError>;
+
+    /// Changes a kind's default validity.
+    async fn set_validity(
+        &self,
+        kind: DocumentKind,
+        rule: ValidityRule,
+        note: &str,
+        by: &str,
+    ) -> Result<KindValidity, DbError>;
+
+    /// Revokes (or, with `superseded_by`, supersedes) a certified record,
+    /// with the reason. False when it is not certified, and nothing changes.
+    async fn withdraw(
+        &self,
+        record_id: &str,
+        reason: &str,
+        superseded_by: Option<&str>,
+        by: &str,
+    ) -> Result<bool, DbError>;
+
+    /// Records a reuse; the same record for the same dossier counts once.
+    async fn record_reuse(&self, reuse: &Reuse) -> Result<(), DbError>;
+
+    /// Reuses from `from` to `to` (inclusive days, UTC), by kind and by agency.
+    async fn reuse_stats(&self, from: NaiveDate, to: NaiveDate) -> Result<ReuseStats, DbError>;
+
+    /// Appends an entry to the access ledger, chained to the previous one.
+    async fn append_access(&self, access: &NewAccess) -> Result<AccessEntry, DbError>;
+
+    /// A subject's ledger entries, newest first.
+    async fn subject_access_log(
+        &self,
+        subject: &str,
+        limit: u32,
+    ) -> Result<Vec<AccessEntry>, DbError>;
+
+    /// Ledger entries after `after_seq`, oldest first, at most `limit`.
+    async fn access_log_page(
+        &self,
+        after_seq: i64,
+        limit: u32,
+    ) -> Result<Vec<AccessEntry>, DbError>;
+
+    /// The ledger's head: last sequence number and hash.
+    async fn access_log_head(&self) -> Result<(i64, String), DbError>;
+
+    /// Stores a new citizen link under the SHA-256 of its token.
+    async fn create_citizen_link(
+        &self,
+        link: &CitizenLink,
+        token_hash: &str,
+    ) -> Result<(), DbError>;
+
+    async fn citizen_link_by_token_hash(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<CitizenLink>, DbError>;
+
+    async fn citizen_link(&self, id: &str) -> Result<Option<CitizenLink>, DbError>;
+
+    /// Revokes a link; false when there is no such live link.
+    async fn revoke_citizen_link(&self, id: &str) -> Result<bool, DbError>;
 
     /// Records holding a file with this digest, as an original page or as
     /// the rendition: certified ones first, then newest first.

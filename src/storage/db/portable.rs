@@ -20,10 +20,15 @@ macro_rules! portable_repository {
         use sqlx::AssertSqlSafe;
 
         use $crate::domain::{AgencyId, DocumentKind, DossierCode, RecordStatus, Role, Sha256Digest, SubjectId};
-        use $crate::storage::db::rows::{DossierRow, JobRow, KeyRow, PAGE_COLUMNS, PageRow, RECORD_COLUMNS, RecordRow, SigningKeyRow};
+        use $crate::domain::validity::ValidityRule;
+        use $crate::storage::db::rows::{
+            ACCESS_COLUMNS, AccessRow, DossierRow, JobRow, KeyRow, KindValidityRow, LINK_COLUMNS, LinkRow,
+            PAGE_COLUMNS, PageRow, RECORD_COLUMNS, RecordRow, SigningKeyRow,
+        };
         use $crate::storage::db::{
-            ApiKey, DbError, Dossier, Inserted, Job, JobKind, NewRecord, Page, PageText, PublishedKey, Record,
-            RecordQuery, Rendition, Review,
+            AccessEntry, ApiKey, Certification, CitizenLink, DbError, Dossier, Inserted, Job, JobKind,
+            KindValidity, NewAccess, NewRecord, Page, PageText, PublishedKey, Record, RecordQuery, Rendition,
+            Reuse, ReuseStats, Review,
         };
 
         impl $repo {
@@ -128,8 +133,8 @@ macro_rules! portable_repository {
                 let inserted = sqlx::query(
                     "INSERT INTO records (id, subject_id, kind, status, dossier_code, procedure_code, \
                      document_number, issued_on, valid_until, officer, fingerprint, created_by, \
-                     created_at, updated_at, owner_name, result_code, issuing_agency, signer, permanent, scope) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $14, $15, $16, $17, $18, $19)",
+                     created_at, updated_at, owner_name, result_code, issuing_agency, signer, permanent, scope, origin) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $14, $15, $16, $17, $18, $19, $20)",
                 )
                 .bind(&new.id)
                 .bind(new.subject_id.as_str())
@@ -150,6 +155,7 @@ macro_rules! portable_repository {
                 .bind(&new.meta.signer)
                 .bind(new.meta.permanent)
                 .bind(&new.meta.scope)
+                .bind(new.origin.as_str())
                 .execute(&mut *tx)
                 .await;
                 if let Err(e) = inserted {
@@ -170,7 +176,8 @@ macro_rules! portable_repository {
                 for page in &new.pages {
                     sqlx::query(
                         "INSERT INTO pages (record_id, n, sha256, bytes, content_type, file_page, width, \
-                         height, dpi, quality) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                         height, dpi, quality, ocr_text, text_source) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
                     )
                     .bind(&new.id)
                     .bind(page.n as i64)
@@ -181,7 +188,9 @@ macro_rules! portable_repository {
                     .bind(page.width as i64)
                     .bind(page.height as i64)
                     .bind(page.dpi.map(|d| d as i64))
-                    .bind(serde_json::to_string(&page.quality).ok())
+                    .bind(page.quality.as_ref().and_then(|q| serde_json::to_string(q).ok()))
+                    .bind(&page.pdf_text)
+                    .bind(page.pdf_text.as_ref().map(|_| "pdf"))
                     .execute(&mut *tx)
                     .await?;
                 }
@@ -240,7 +249,7 @@ macro_rules! portable_repository {
                 // One query for all pages of the listed records, text left out.
                 let page_rows: Vec<PageRow> = sqlx::query_as(
                     "SELECT p.record_id, p.n, p.sha256, p.bytes, p.content_type, p.file_page, p.width, \
-                     p.height, p.dpi, NULL AS ocr_text, p.ocr_confidence, p.quality \
+                     p.height, p.dpi, NULL AS ocr_text, p.ocr_confidence, p.quality, p.text_source \
                      FROM pages p JOIN records r ON r.id = p.record_id \
                      WHERE r.subject_id = $1 AND ($2 IS NULL OR r.kind = $2) AND r.id >= $3 \
                      AND ($4 IS NULL OR r.id < $4) ORDER BY p.record_id, p.n",
@@ -306,6 +315,7 @@ macro_rules! portable_repository {
                 worker: &str,
                 texts: &[PageText],
                 rendition: Rendition,
+                certification: Option<&Certification>,
             ) -> Result<(), DbError> {
                 let now = ts(Utc::now());
                 let mut tx = self.pool.begin().await?;
@@ -327,23 +337,32 @@ macro_rules! portable_repository {
                 }
                 for (i, text) in texts.iter().enumerate() {
                     sqlx::query(
-                        "UPDATE pages SET ocr_text = $1, ocr_confidence = $2, ocr_done_at = $3 \
-                         WHERE record_id = $4 AND n = $5",
+                        "UPDATE pages SET ocr_text = $1, ocr_confidence = $2, ocr_done_at = $3, \
+                         text_source = $4 WHERE record_id = $5 AND n = $6",
                     )
                     .bind(&text.text)
-                    .bind(text.confidence as i64)
+                    .bind(text.confidence.map(|c| c as i64))
                     .bind(&now)
+                    .bind(text.source)
                     .bind(&job.record_id)
                     .bind(i as i64 + 1)
                     .execute(&mut *tx)
                     .await?;
                 }
+                let status = if certification.is_some() { "certified" } else { "pending_review" };
                 sqlx::query(
-                    "UPDATE records SET status = 'pending_review', rendition_sha256 = $1, \
-                     rendition_bytes = $2, updated_at = $3 WHERE id = $4 AND status = 'processing'",
+                    "UPDATE records SET status = $1, rendition_sha256 = $2, rendition_bytes = $3, \
+                     reviewed_by = $4, review_note = $5, reviewed_at = $6, certificate = $7, \
+                     certified_by = $8, updated_at = $9 WHERE id = $10 AND status = 'processing'",
                 )
+                .bind(status)
                 .bind(rendition.sha256.to_hex())
                 .bind(rendition.bytes as i64)
+                .bind(certification.map(|c| c.review.officer.clone()))
+                .bind(certification.and_then(|c| c.review.note.clone()))
+                .bind(certification.map(|c| ts(c.review.at)))
+                .bind(certification.map(|c| c.jws.clone()))
+                .bind(certification.map(|c| c.agency_id.clone()))
                 .bind(&now)
                 .bind(&job.record_id)
                 .execute(&mut *tx)
@@ -538,6 +557,245 @@ macro_rules! portable_repository {
                 .fetch_all(&self.pool)
                 .await?;
                 Ok(rows.into_iter().map(PublishedKey::from).collect())
+            }
+
+            async fn validity_catalogue(&self) -> Result<Vec<KindValidity>, DbError> {
+                let rows: Vec<KindValidityRow> = sqlx::query_as(
+                    "SELECT kind, rule, months, note, updated_by, updated_at FROM kind_validity ORDER BY kind",
+                )
+                .fetch_all(&self.pool)
+                .await?;
+                rows.into_iter().map(KindValidityRow::into_entry).collect()
+            }
+
+            async fn set_validity(
+                &self,
+                kind: DocumentKind,
+                rule: ValidityRule,
+                note: &str,
+                by: &str,
+            ) -> Result<KindValidity, DbError> {
+                let (name, months) = rule.to_parts();
+                let row: KindValidityRow = sqlx::query_as(
+                    "INSERT INTO kind_validity (kind, rule, months, note, updated_by, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6) \
+                     ON CONFLICT (kind) DO UPDATE SET rule = $2, months = $3, note = $4, updated_by = $5, updated_at = $6 \
+                     RETURNING kind, rule, months, note, updated_by, updated_at",
+                )
+                .bind(kind.code())
+                .bind(name)
+                .bind(months.map(|m| m as i64))
+                .bind(note)
+                .bind(by)
+                .bind(ts(Utc::now()))
+                .fetch_one(&self.pool)
+                .await?;
+                row.into_entry()
+            }
+
+            async fn withdraw(
+                &self,
+                record_id: &str,
+                reason: &str,
+                superseded_by: Option<&str>,
+                by: &str,
+            ) -> Result<bool, DbError> {
+                let status = if superseded_by.is_some() {
+                    RecordStatus::Superseded
+                } else {
+                    RecordStatus::Revoked
+                };
+                let now = ts(Utc::now());
+                let done = sqlx::query(
+                    "UPDATE records SET status = $1, status_reason = $2, superseded_by = $3, \
+                     withdrawn_by = $4, withdrawn_at = $5, updated_at = $5 \
+                     WHERE id = $6 AND status = 'certified'",
+                )
+                .bind(status.as_str())
+                .bind(reason)
+                .bind(superseded_by)
+                .bind(by)
+                .bind(&now)
+                .bind(record_id)
+                .execute(&self.pool)
+                .await?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn record_reuse(&self, reuse: &Reuse) -> Result<(), DbError> {
+                sqlx::query(
+                    "INSERT INTO reuses (dossier_code, record_id, subject_id, kind, agency_id, procedure_code, \
+                     reused_by, reused_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+                     ON CONFLICT (dossier_code, record_id) DO NOTHING",
+                )
+                .bind(&reuse.dossier_code)
+                .bind(&reuse.record_id)
+                .bind(&reuse.subject_id)
+                .bind(reuse.kind.code())
+                .bind(&reuse.agency_id)
+                .bind(&reuse.procedure_code)
+                .bind(&reuse.reused_by)
+                .bind(ts(Utc::now()))
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn reuse_stats(
+                &self,
+                from: chrono::NaiveDate,
+                to: chrono::NaiveDate,
+            ) -> Result<ReuseStats, DbError> {
+                let start = ts(from.and_hms_opt(0, 0, 0).expect("midnight").and_utc());
+                let end = ts(to
+                    .succ_opt()
+                    .unwrap_or(to)
+                    .and_hms_opt(0, 0, 0)
+                    .expect("midnight")
+                    .and_utc());
+                let mut stats = ReuseStats::default();
+                for (column, out) in [("kind", &mut stats.by_kind), ("agency_id", &mut stats.by_agency)] {
+                    let rows: Vec<(String, i64)> = sqlx::query_as(AssertSqlSafe(format!(
+                        "SELECT {column}, COUNT(*) FROM reuses WHERE reused_at >= $1 AND reused_at < $2 \
+                         GROUP BY {column} ORDER BY COUNT(*) DESC, {column}"
+                    )))
+                    .bind(&start)
+                    .bind(&end)
+                    .fetch_all(&self.pool)
+                    .await?;
+                    *out = rows.into_iter().map(|(k, n)| (k, n as u64)).collect();
+                }
+                stats.total = stats.by_kind.iter().map(|(_, n)| n).sum();
+                Ok(stats)
+            }
+
+            async fn append_access(&self, access: &NewAccess) -> Result<AccessEntry, DbError> {
+                let mut tx = self.pool.begin().await?;
+                // Taking the head row first serialises appenders: a second one
+                // waits here and then sees this entry's sequence number and hash.
+                let (seq, prev_hash): (i64, String) = sqlx::query_as(
+                    "UPDATE access_log_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash",
+                )
+                .fetch_one(&mut *tx)
+                .await?;
+                let at = Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+                let hash = $crate::ledger::entry_hash(
+                    seq,
+                    &at,
+                    &access.key_name,
+                    &access.role,
+                    &access.subject_id,
+                    access.record_id.as_deref(),
+                    access.purpose.as_deref(),
+                    &access.action,
+                    &prev_hash,
+                );
+                sqlx::query(
+                    "INSERT INTO access_log (seq, at, key_name, role, subject_id, record_id, purpose, action, \
+                     prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                )
+                .bind(seq)
+                .bind(&at)
+                .bind(&access.key_name)
+                .bind(&access.role)
+                .bind(&access.subject_id)
+                .bind(&access.record_id)
+                .bind(&access.purpose)
+                .bind(&access.action)
+                .bind(&prev_hash)
+                .bind(&hash)
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query("UPDATE access_log_head SET hash = $1 WHERE id = 1")
+                    .bind(&hash)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(AccessEntry {
+                    seq,
+                    at,
+                    key_name: access.key_name.clone(),
+                    role: access.role.clone(),
+                    subject_id: access.subject_id.clone(),
+                    record_id: access.record_id.clone(),
+                    purpose: access.purpose.clone(),
+                    action: access.action.clone(),
+                    prev_hash,
+                    hash,
+                })
+            }
+
+            async fn subject_access_log(&self, subject: &str, limit: u32) -> Result<Vec<AccessEntry>, DbError> {
+                let rows: Vec<AccessRow> = sqlx::query_as(AssertSqlSafe(format!(
+                    "{ACCESS_COLUMNS} WHERE subject_id = $1 ORDER BY seq DESC LIMIT $2"
+                )))
+                .bind(subject)
+                .bind(limit as i64)
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows.into_iter().map(AccessEntry::from).collect())
+            }
+
+            async fn access_log_page(&self, after_seq: i64, limit: u32) -> Result<Vec<AccessEntry>, DbError> {
+                let rows: Vec<AccessRow> = sqlx::query_as(AssertSqlSafe(format!(
+                    "{ACCESS_COLUMNS} WHERE seq > $1 ORDER BY seq LIMIT $2"
+                )))
+                .bind(after_seq)
+                .bind(limit as i64)
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows.into_iter().map(AccessEntry::from).collect())
+            }
+
+            async fn access_log_head(&self) -> Result<(i64, String), DbError> {
+                Ok(sqlx::query_as("SELECT seq, hash FROM access_log_head WHERE id = 1")
+                    .fetch_one(&self.pool)
+                    .await?)
+            }
+
+            async fn create_citizen_link(&self, link: &CitizenLink, token_hash: &str) -> Result<(), DbError> {
+                sqlx::query(
+                    "INSERT INTO citizen_links (id, subject_id, token_hash, created_by, created_at, expires_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(&link.id)
+                .bind(&link.subject_id)
+                .bind(token_hash)
+                .bind(&link.created_by)
+                .bind(ts(link.created_at))
+                .bind(ts(link.expires_at))
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn citizen_link_by_token_hash(&self, token_hash: &str) -> Result<Option<CitizenLink>, DbError> {
+                let row: Option<LinkRow> = sqlx::query_as(AssertSqlSafe(format!(
+                    "{LINK_COLUMNS} WHERE token_hash = $1"
+                )))
+                .bind(token_hash)
+                .fetch_optional(&self.pool)
+                .await?;
+                Ok(row.map(CitizenLink::from))
+            }
+
+            async fn citizen_link(&self, id: &str) -> Result<Option<CitizenLink>, DbError> {
+                let row: Option<LinkRow> = sqlx::query_as(AssertSqlSafe(format!("{LINK_COLUMNS} WHERE id = $1")))
+                    .bind(id)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                Ok(row.map(CitizenLink::from))
+            }
+
+            async fn revoke_citizen_link(&self, id: &str) -> Result<bool, DbError> {
+                let done = sqlx::query(
+                    "UPDATE citizen_links SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
+                )
+                .bind(ts(Utc::now()))
+                .bind(id)
+                .execute(&self.pool)
+                .await?;
+                Ok(done.rows_affected() == 1)
             }
 
             async fn records_with_file(&self, digest: &Sha256Digest) -> Result<Vec<Record>, DbError> {

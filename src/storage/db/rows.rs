@@ -7,17 +7,20 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::FromRow;
 
 use super::{
-    ApiKey, DbError, Dossier, Job, Page, PublishedKey, Record, RecordMeta, Rendition, Review,
+    AccessEntry, ApiKey, CitizenLink, DbError, Dossier, Job, KindValidity, Origin, Page,
+    PublishedKey, Record, RecordMeta, Rendition, Review,
 };
+use crate::domain::validity::ValidityRule;
 use crate::domain::{DocumentKind, RecordStatus, Role, Sha256Digest};
 
 pub(super) const RECORD_COLUMNS: &str = "SELECT id, subject_id, kind, status, status_reason, dossier_code, \
      procedure_code, document_number, issued_on, valid_until, officer, created_by, created_at, \
      updated_at, owner_name, result_code, issuing_agency, signer, permanent, scope, rendition_sha256, \
-     rendition_bytes, reviewed_by, review_note, reviewed_at, certificate, certified_by FROM records";
+     rendition_bytes, reviewed_by, review_note, reviewed_at, certificate, certified_by, origin, \
+     superseded_by, withdrawn_by, withdrawn_at FROM records";
 
 pub(super) const PAGE_COLUMNS: &str = "SELECT record_id, n, sha256, bytes, content_type, file_page, width, \
-     height, dpi, ocr_text, ocr_confidence, quality FROM pages";
+     height, dpi, ocr_text, ocr_confidence, quality, text_source FROM pages";
 
 #[derive(FromRow)]
 pub(super) struct KeyRow {
@@ -69,6 +72,10 @@ pub(super) struct RecordRow {
     pub(super) reviewed_at: Option<DateTime<Utc>>,
     pub(super) certificate: Option<String>,
     pub(super) certified_by: Option<String>,
+    pub(super) origin: String,
+    pub(super) superseded_by: Option<String>,
+    pub(super) withdrawn_by: Option<String>,
+    pub(super) withdrawn_at: Option<DateTime<Utc>>,
 }
 
 impl RecordRow {
@@ -118,6 +125,13 @@ impl RecordRow {
             review,
             certificate: self.certificate,
             certified_by: self.certified_by,
+            origin: if self.origin == "issued" {
+                Origin::Issued
+            } else {
+                Origin::Scanned
+            },
+            superseded_by: self.superseded_by,
+            withdrawn: self.withdrawn_by.zip(self.withdrawn_at),
         })
     }
 }
@@ -136,6 +150,7 @@ pub(super) struct PageRow {
     pub(super) ocr_text: Option<String>,
     pub(super) ocr_confidence: Option<i64>,
     pub(super) quality: Option<String>,
+    pub(super) text_source: Option<String>,
 }
 
 impl PageRow {
@@ -157,6 +172,7 @@ impl PageRow {
                 .quality
                 .as_deref()
                 .and_then(|q| serde_json::from_str(q).ok()),
+            text_source: self.text_source,
         })
     }
 }
@@ -224,6 +240,91 @@ impl From<SigningKeyRow> for PublishedKey {
             public_jwk: r.public_jwk,
             agency_id: r.agency_id,
             created_at: r.created_at,
+        }
+    }
+}
+
+#[derive(FromRow)]
+pub(super) struct KindValidityRow {
+    pub(super) kind: String,
+    pub(super) rule: String,
+    pub(super) months: Option<i64>,
+    pub(super) note: String,
+    pub(super) updated_by: Option<String>,
+    pub(super) updated_at: Option<DateTime<Utc>>,
+}
+
+impl KindValidityRow {
+    pub(super) fn into_entry(self) -> Result<KindValidity, DbError> {
+        let rule = ValidityRule::from_parts(&self.rule, self.months.map(|m| m as u32))
+            .ok_or_else(|| DbError::Corrupt(format!("validity rule {:?}", self.rule)))?;
+        Ok(KindValidity {
+            kind: DocumentKind::from_str(&self.kind)
+                .map_err(|e| DbError::Corrupt(e.to_string()))?,
+            rule,
+            note: self.note,
+            updated_by: self.updated_by,
+            updated_at: self.updated_at,
+        })
+    }
+}
+
+pub(super) const ACCESS_COLUMNS: &str = "SELECT seq, at, key_name, role, subject_id, record_id, purpose, \
+     action, prev_hash, hash FROM access_log";
+
+#[derive(FromRow)]
+pub(super) struct AccessRow {
+    pub(super) seq: i64,
+    pub(super) at: String,
+    pub(super) key_name: String,
+    pub(super) role: String,
+    pub(super) subject_id: String,
+    pub(super) record_id: Option<String>,
+    pub(super) purpose: Option<String>,
+    pub(super) action: String,
+    pub(super) prev_hash: String,
+    pub(super) hash: String,
+}
+
+impl From<AccessRow> for AccessEntry {
+    fn from(r: AccessRow) -> Self {
+        AccessEntry {
+            seq: r.seq,
+            at: r.at,
+            key_name: r.key_name,
+            role: r.role,
+            subject_id: r.subject_id,
+            record_id: r.record_id,
+            purpose: r.purpose,
+            action: r.action,
+            prev_hash: r.prev_hash,
+            hash: r.hash,
+        }
+    }
+}
+
+pub(super) const LINK_COLUMNS: &str =
+    "SELECT id, subject_id, created_by, created_at, expires_at, revoked_at FROM citizen_links";
+
+#[derive(FromRow)]
+pub(super) struct LinkRow {
+    pub(super) id: String,
+    pub(super) subject_id: String,
+    pub(super) created_by: String,
+    pub(super) created_at: DateTime<Utc>,
+    pub(super) expires_at: DateTime<Utc>,
+    pub(super) revoked_at: Option<DateTime<Utc>>,
+}
+
+impl From<LinkRow> for CitizenLink {
+    fn from(r: LinkRow) -> Self {
+        CitizenLink {
+            id: r.id,
+            subject_id: r.subject_id,
+            created_by: r.created_by,
+            created_at: r.created_at,
+            expires_at: r.expires_at,
+            revoked_at: r.revoked_at,
         }
     }
 }

@@ -1,0 +1,123 @@
+//! The validity catalogue: each document kind's default validity, kept as
+//! data. `GET /v1/catalogue/kinds` for any key; `PUT
+//! /v1/catalogue/kinds/{kind}` for admins.
+
+use actix_web::{HttpResponse, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::AppState;
+use super::auth::Caller;
+use super::errors::{ApiError, ErrorBody};
+use crate::domain::validity::ValidityRule;
+use crate::domain::{DocumentKind, Role};
+use crate::storage::db::KindValidity;
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct KindView {
+    pub kind: DocumentKind,
+    #[schema(example = "Giấy xác nhận tình trạng hôn nhân")]
+    pub label: &'static str,
+    #[serde(flatten)]
+    pub validity: ValidityRule,
+    /// Where the rule comes from, or what to know about it.
+    pub note: String,
+    pub updated_by: Option<String>,
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub updated_at: Option<DateTime<Utc>>,
+}
+
+impl From<KindValidity> for KindView {
+    fn from(k: KindValidity) -> Self {
+        Self {
+            label: k.kind.label_vi(),
+            kind: k.kind,
+            validity: k.rule,
+            note: k.note,
+            updated_by: k.updated_by,
+            updated_at: k.updated_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct KindList {
+    pub kinds: Vec<KindView>,
+}
+
+/// The document kinds and the default validity of each.
+#[utoipa::path(
+    get, path = "/v1/catalogue/kinds", tag = "catalogue",
+    responses((status = 200, body = KindList), (status = 401, body = ErrorBody)),
+    security(("api_key" = []))
+)]
+pub async fn list(state: web::Data<AppState>, _caller: Caller) -> Result<HttpResponse, ApiError> {
+    let kinds = state.repo.validity_catalogue().await?;
+    Ok(HttpResponse::Ok().json(KindList {
+        kinds: kinds.into_iter().map(KindView::from).collect(),
+    }))
+}
+
+/// Body of `PUT /v1/catalogue/kinds/{kind}`: `{"rule": "no_expiry"}`,
+/// `{"rule": "months_from_issue", "months": 6}` or `{"rule": "date_on_paper"}`,
+/// with a `note`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct SetValidity {
+    #[serde(flatten)]
+    pub validity: ValidityRule,
+    /// The legal basis, for whoever reads the catalogue next.
+    pub note: String,
+}
+
+/// Change a kind's default validity (admins).
+#[utoipa::path(
+    put, path = "/v1/catalogue/kinds/{kind}", tag = "catalogue",
+    params(("kind" = String, Path, description = "Document kind code")),
+    request_body = SetValidity,
+    responses(
+        (status = 200, body = KindView),
+        (status = 400, description = "unknown_kind, invalid_json, invalid_validity", body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+    ),
+    security(("api_key" = []))
+)]
+pub async fn set(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+    body: web::Json<SetValidity>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(&[Role::Admin])?;
+    let code = path.into_inner();
+    let kind: DocumentKind = code.parse().map_err(|_| {
+        ApiError::bad_request(
+            "unknown_kind",
+            format!(
+                "unknown document kind {code:?}; use one of: {}",
+                DocumentKind::codes()
+            ),
+        )
+    })?;
+    let body = body.into_inner();
+    if let ValidityRule::MonthsFromIssue { months } = body.validity
+        && !(1..=1200).contains(&months)
+    {
+        return Err(ApiError::bad_request(
+            "invalid_validity",
+            "months must be between 1 and 1200",
+        ));
+    }
+    let note = body.note.trim();
+    if note.is_empty() || note.chars().count() > 500 {
+        return Err(ApiError::bad_request(
+            "invalid_validity",
+            "note must say where the rule comes from (up to 500 characters)",
+        ));
+    }
+    let entry = state
+        .repo
+        .set_validity(kind, body.validity, note, &caller.key_name)
+        .await?;
+    tracing::info!(kind = %kind, "validity rule changed");
+    Ok(HttpResponse::Ok().json(KindView::from(entry)))
+}
