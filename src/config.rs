@@ -255,6 +255,20 @@ mod tests {
     }
 
     #[test]
+    fn the_example_config_loads_and_explains_every_setting() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("sohoa.example.toml");
+        Settings::load(Some(&path), Default::default()).expect("the example loads");
+        let text = std::fs::read_to_string(&path).unwrap();
+        let defaults = serde_json::to_value(Settings::default()).unwrap();
+        for key in defaults.as_object().unwrap().keys() {
+            assert!(
+                text.lines().any(|l| l.starts_with(&format!("{key} = "))),
+                "sohoa.example.toml does not explain {key}"
+            );
+        }
+    }
+
+    #[test]
     fn a_missing_config_file_is_an_error() {
         let err = Settings::load(
             Some(Path::new("/nonexistent/sohoa.toml")),

@@ -179,7 +179,7 @@ fn invalid_transition(from: RecordStatus, to: RecordStatus) -> ApiError {
 /// (`CertificateClaims`).
 #[utoipa::path(
     get, path = "/v1/records/{id}/certificate", tag = "certification",
-    params(("id" = String, Path, description = "Record id")),
+    params(("id" = String, Path, description = "Record id"), ("X-Purpose" = Option<String>, Header, description = "The dossier code this read is for (or query `purpose`); required for reader keys")),
     responses(
         (status = 200, description = "JWS compact serialisation", content_type = "application/jose", body = String),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
@@ -224,7 +224,7 @@ pub async fn certificate(
 /// `X-Content-SHA256` are its SHA-256, which the certificate signs.
 #[utoipa::path(
     get, path = "/v1/records/{id}/pdf", tag = "certification",
-    params(("id" = String, Path, description = "Record id")),
+    params(("id" = String, Path, description = "Record id"), ("X-Purpose" = Option<String>, Header, description = "The dossier code this read is for (or query `purpose`); required for reader keys")),
     responses(
         (status = 200, description = "The PDF", content_type = "application/pdf"),
         (status = 304, description = "Not modified"),

@@ -144,6 +144,7 @@ impl From<IntakeError> for ApiError {
             IntakeError::UnknownKind(_) => Self::bad_request("unknown_kind", message),
             IntakeError::InvalidMeta(_) => Self::bad_request("invalid_meta", message),
             IntakeError::MissingPages => Self::bad_request("missing_pages", message),
+            IntakeError::BornDigitalNotAlone(_) => Self::bad_request("mixed_upload", message),
             IntakeError::TooManyPages(_) => Self::too_large(message),
             IntakeError::ResolutionTooLow { .. } => Self::new(
                 StatusCode::UNPROCESSABLE_ENTITY,

@@ -90,7 +90,7 @@ pub async fn upload(
 /// resolution and recognised text.
 #[utoipa::path(
     get, path = "/v1/records/{id}", tag = "records",
-    params(("id" = String, Path, description = "Record id")),
+    params(("id" = String, Path, description = "Record id"), ("X-Purpose" = Option<String>, Header, description = "The dossier code this read is for (or query `purpose`); required for reader keys")),
     responses(
         (status = 200, body = RecordView),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
@@ -127,7 +127,7 @@ pub async fn get_record(
 /// `ETag` is its SHA-256; `If-None-Match` with it answers 304.
 #[utoipa::path(
     get, path = "/v1/records/{id}/pages/{n}", tag = "records",
-    params(("id" = String, Path, description = "Record id"), ("n" = u32, Path, description = "Page number, from 1")),
+    params(("id" = String, Path, description = "Record id"), ("n" = u32, Path, description = "Page number, from 1"), ("X-Purpose" = Option<String>, Header, description = "The dossier code this read is for (or query `purpose`); required for reader keys")),
     responses(
         (status = 200, description = "The original bytes", content_type = "application/octet-stream"),
         (status = 304, description = "Not modified"),

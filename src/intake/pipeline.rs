@@ -123,6 +123,8 @@ pub enum IntakeError {
     },
     #[error("every page is blank: check that the paper was placed face down and scan it again")]
     BlankScan,
+    #[error("file {0} is a born-digital PDF: send it on its own, as the only file of its record")]
+    BornDigitalNotAlone(usize),
     #[error(transparent)]
     Blob(#[from] BlobError),
     #[error(transparent)]
@@ -267,6 +269,10 @@ impl Intake {
                         source,
                     })?;
                 if let Some(born) = born {
+                    // Its own bytes are its searchable PDF: it cannot share a record.
+                    if files.len() > 1 {
+                        return Err(IntakeError::BornDigitalNotAlone(index + 1));
+                    }
                     self.add_born_digital(index, file, born, paper, &mut pages, &mut dropped)
                         .await?;
                     continue;

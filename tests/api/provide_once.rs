@@ -174,6 +174,35 @@ async fn a_born_digital_result_is_certified_on_registration_and_reused_in_a_late
         json!([{"key": "000.00.00.H00", "count": 1}])
     );
 
+    // A born-digital PDF is its own record: it cannot be mixed with scans.
+    let form = reqwest::multipart::Form::new()
+        .part(
+            "meta",
+            reqwest::multipart::Part::text(
+                result_meta("marriage_status_certificate", "2026-11-02", "46/2026").to_string(),
+            ),
+        )
+        .part(
+            "page",
+            reqwest::multipart::Part::bytes(fixture_bytes("birth_certificate.png"))
+                .file_name("a.png"),
+        )
+        .part(
+            "page",
+            reqwest::multipart::Part::bytes(fixture_bytes("born_digital_result.pdf"))
+                .file_name("b.pdf"),
+        );
+    let res = app
+        .client
+        .post(format!("{}/v1/results", app.url))
+        .bearer_auth(&issuer)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    assert_eq!(res.json::<Value>().await.unwrap()["code"], "mixed_upload");
+
     // Only issuers register results; a result without its particulars is refused.
     let res = app
         .upload(
