@@ -3,7 +3,7 @@
 //! searchable PDF (`GET /v1/records/{id}/pdf`).
 
 use actix_web::http::StatusCode;
-use actix_web::http::header::{self, EntityTag};
+use actix_web::http::header::{self, ContentType};
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::Utc;
 use serde::Deserialize;
@@ -12,7 +12,7 @@ use super::AppState;
 use super::access::{self, Action};
 use super::auth::Caller;
 use super::errors::{ApiError, ErrorBody};
-use super::records::{READ_ROLES, UPLOAD_ROLES};
+use super::records::{READ_ROLES, UPLOAD_ROLES, file_response, not_modified};
 use super::views::RecordView;
 use crate::certificate::CertificateClaims;
 use crate::domain::RecordStatus;
@@ -271,22 +271,16 @@ pub async fn pdf(
             ),
         ));
     };
-    let hex = rendition.sha256.to_hex();
-    let etag = EntityTag::new_strong(hex.clone());
-    if super::records::matches_etag(&req, &hex) {
-        return Ok(HttpResponse::NotModified()
-            .insert_header(header::ETag(etag))
-            .finish());
+    if let Some(not_modified) = not_modified(&req, &rendition.sha256) {
+        return Ok(not_modified);
     }
     let bytes = state.blobs.get_rendition(&rendition.sha256).await?;
-    Ok(HttpResponse::Ok()
-        .content_type("application/pdf")
-        .insert_header(header::ETag(etag))
-        .insert_header(("X-Content-SHA256", hex))
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            format!("inline; filename=\"{}.pdf\"", record.id),
-        ))
-        .insert_header((header::CACHE_CONTROL, "private, no-cache"))
-        .body(bytes))
+    Ok(
+        file_response(&rendition.sha256, ContentType(mime::APPLICATION_PDF))
+            .insert_header((
+                header::CONTENT_DISPOSITION,
+                format!("inline; filename=\"{}.pdf\"", record.id),
+            ))
+            .body(bytes),
+    )
 }

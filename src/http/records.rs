@@ -13,7 +13,7 @@ use super::auth::Caller;
 use super::errors::{ApiError, ErrorBody};
 use super::views::{RecordView, UploadQuality, UploadView};
 use crate::domain::{Role, Sha256Digest};
-use crate::intake::{UploadMeta, UploadedFile};
+use crate::intake::{Submitted, UploadMeta, UploadedFile};
 use crate::storage::db::Origin;
 
 /// Roles that may read records and their files.
@@ -72,18 +72,23 @@ pub async fn upload(
         .intake
         .submit(meta, files, &caller.key_name, Origin::Scanned)
         .await?;
+    Ok(upload_response(submitted))
+}
+
+/// 202 with the new record, or 200 with the one already on file.
+pub(super) fn upload_response(submitted: Submitted) -> HttpResponse {
     let status = if submitted.duplicate {
         StatusCode::OK
     } else {
         StatusCode::ACCEPTED
     };
-    Ok(HttpResponse::build(status).json(UploadView {
+    HttpResponse::build(status).json(UploadView {
         record: submitted.record.into(),
         duplicate: submitted.duplicate,
         quality: UploadQuality {
             dropped_blank_pages: submitted.dropped_blank_pages,
         },
-    }))
+    })
 }
 
 /// Read a record: status, metadata, and per page its hash, size, dimensions,
@@ -166,12 +171,8 @@ pub async fn get_page(
         Action::ReadPage,
     )
     .await?;
-    let hex = page.sha256.to_hex();
-    let etag = EntityTag::new_strong(hex.clone());
-    if matches_etag(&req, &hex) {
-        return Ok(HttpResponse::NotModified()
-            .insert_header(header::ETag(etag))
-            .finish());
+    if let Some(not_modified) = not_modified(&req, &page.sha256) {
+        return Ok(not_modified);
     }
     let bytes = state.blobs.get_original(&page.sha256).await?;
     let content_type: ContentType = page
@@ -179,16 +180,37 @@ pub async fn get_page(
         .parse::<mime::Mime>()
         .map(ContentType)
         .unwrap_or(ContentType::octet_stream());
-    Ok(HttpResponse::Ok()
+    Ok(file_response(&page.sha256, content_type).body(bytes))
+}
+
+/// 304 when the request's `If-None-Match` already names this file's digest.
+pub(super) fn not_modified(req: &HttpRequest, digest: &Sha256Digest) -> Option<HttpResponse> {
+    let hex = digest.to_hex();
+    matches_etag(req, &hex).then(|| {
+        HttpResponse::NotModified()
+            .insert_header(header::ETag(EntityTag::new_strong(hex)))
+            .finish()
+    })
+}
+
+/// The headers of a stored file: its SHA-256 as `ETag` and `X-Content-SHA256`
+/// (so every byte served can be checked), never cached by shared caches.
+pub(super) fn file_response(
+    digest: &Sha256Digest,
+    content_type: ContentType,
+) -> actix_web::HttpResponseBuilder {
+    let hex = digest.to_hex();
+    let mut builder = HttpResponse::Ok();
+    builder
         .insert_header(content_type)
-        .insert_header(header::ETag(etag))
+        .insert_header(header::ETag(EntityTag::new_strong(hex.clone())))
         .insert_header(("X-Content-SHA256", hex))
-        .insert_header((header::CACHE_CONTROL, "private, no-cache"))
-        .body(bytes))
+        .insert_header((header::CACHE_CONTROL, "private, no-cache"));
+    builder
 }
 
 /// Whether the request's `If-None-Match` names this SHA-256 (hex) ETag.
-pub(super) fn matches_etag(req: &HttpRequest, hex: &str) -> bool {
+fn matches_etag(req: &HttpRequest, hex: &str) -> bool {
     req.headers()
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())

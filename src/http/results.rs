@@ -9,8 +9,8 @@ use serde::Deserialize;
 use super::AppState;
 use super::auth::Caller;
 use super::errors::{ApiError, ErrorBody};
-use super::records::{UploadForm, read_upload};
-use super::views::{RecordView, UploadQuality, UploadView};
+use super::records::{UploadForm, read_upload, upload_response};
+use super::views::{RecordView, UploadView};
 use crate::domain::{RecordStatus, Role};
 use crate::storage::db::Origin;
 
@@ -53,18 +53,7 @@ pub async fn register(
         .intake
         .submit(meta, files, &caller.key_name, Origin::Issued)
         .await?;
-    let status = if submitted.duplicate {
-        StatusCode::OK
-    } else {
-        StatusCode::ACCEPTED
-    };
-    Ok(HttpResponse::build(status).json(UploadView {
-        record: submitted.record.into(),
-        duplicate: submitted.duplicate,
-        quality: UploadQuality {
-            dropped_blank_pages: submitted.dropped_blank_pages,
-        },
-    }))
+    Ok(upload_response(submitted))
 }
 
 /// Body of `POST /v1/records/{id}/revoke`.

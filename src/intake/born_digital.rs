@@ -4,9 +4,9 @@
 //! The file itself is kept byte for byte, so a digital signature inside it
 //! stays intact.
 
-use lopdf::{Document, LoadOptions};
+use lopdf::Document;
 
-use super::decode::{DecodeError, Limits};
+use super::decode::{self, DecodeError, Limits};
 
 /// Fewer visible characters than this on a page means it carries no text of
 /// its own (stray marks, a page number).
@@ -25,17 +25,9 @@ pub struct TextPage {
 /// The pages of `bytes` if it is a born-digital PDF (some page carries
 /// text), or `None` for a scanner PDF (images only).
 pub fn pages(bytes: &[u8], limits: &Limits) -> Result<Option<Vec<TextPage>>, DecodeError> {
-    let max_stream = usize::try_from(limits.max_pixels.saturating_mul(4)).unwrap_or(usize::MAX);
-    let options = LoadOptions {
-        max_decompressed_size: Some(max_stream),
-        ..LoadOptions::default()
-    };
-    let doc = Document::load_mem_with_options(bytes, options)
-        .map_err(|e| DecodeError::Unreadable(format!("not a valid PDF: {e}")))?;
+    let doc = decode::load_pdf(bytes, limits)?;
+    let max_stream = decode::pdf_stream_limit(limits);
     let page_ids = doc.get_pages();
-    if page_ids.len() > limits.max_pages {
-        return Err(DecodeError::TooManyPages(limits.max_pages));
-    }
     let mut pages = Vec::with_capacity(page_ids.len());
     for (&number, &page_id) in &page_ids {
         let text = doc

@@ -376,19 +376,10 @@ fn decode_pdf(
     limits: &Limits,
     only: Option<u32>,
 ) -> Result<Vec<PageImage>, DecodeError> {
-    use lopdf::{Document, LoadOptions, Object};
+    use lopdf::Object;
 
-    let max_stream = usize::try_from(limits.max_pixels.saturating_mul(4)).unwrap_or(usize::MAX);
-    let options = LoadOptions {
-        max_decompressed_size: Some(max_stream),
-        ..LoadOptions::default()
-    };
-    let doc = Document::load_mem_with_options(bytes, options)
-        .map_err(|e| DecodeError::Unreadable(format!("not a valid PDF: {e}")))?;
+    let doc = load_pdf(bytes, limits)?;
     let page_ids = doc.get_pages();
-    if page_ids.len() > limits.max_pages {
-        return Err(DecodeError::TooManyPages(limits.max_pages));
-    }
     let mut pages = Vec::new();
     for (&number, &page_id) in &page_ids {
         if only.is_some_and(|p| p != number) {
@@ -458,6 +449,26 @@ fn decode_pdf(
         pages.push(image);
     }
     Ok(pages)
+}
+
+/// The largest stream a PDF may inflate to: the bytes of the largest page allowed.
+pub(crate) fn pdf_stream_limit(limits: &Limits) -> usize {
+    usize::try_from(limits.max_pixels.saturating_mul(4)).unwrap_or(usize::MAX)
+}
+
+/// Parses a PDF within the limits: no stream inflates past
+/// [`pdf_stream_limit`] (PDF bombs), no more than `max_pages` pages.
+pub(crate) fn load_pdf(bytes: &[u8], limits: &Limits) -> Result<lopdf::Document, DecodeError> {
+    let options = lopdf::LoadOptions {
+        max_decompressed_size: Some(pdf_stream_limit(limits)),
+        ..lopdf::LoadOptions::default()
+    };
+    let doc = lopdf::Document::load_mem_with_options(bytes, options)
+        .map_err(|e| DecodeError::Unreadable(format!("not a valid PDF: {e}")))?;
+    if doc.get_pages().len() > limits.max_pages {
+        return Err(DecodeError::TooManyPages(limits.max_pages));
+    }
+    Ok(doc)
 }
 
 fn pdf_raw_image(

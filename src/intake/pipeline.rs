@@ -297,21 +297,8 @@ impl Intake {
             })?;
             for (i, (width, height, dpi, quality)) in decoded.into_iter().enumerate() {
                 let file_page = i as u32 + 1;
-                if quality.blank {
-                    dropped.push(DroppedPage {
-                        file: index + 1,
-                        file_page,
-                    });
+                if !self.passes_gate(index, file_page, &quality, &mut dropped)? {
                     continue;
-                }
-                if quality.dpi < self.min_dpi {
-                    return Err(IntakeError::ResolutionTooLow {
-                        file: index + 1,
-                        file_page,
-                        dpi: quality.dpi,
-                        estimated: quality.dpi_estimated,
-                        min: self.min_dpi,
-                    });
                 }
                 if pages.len() >= self.limits.max_pages {
                     return Err(IntakeError::TooManyPages(self.limits.max_pages));
@@ -331,6 +318,34 @@ impl Intake {
             }
         }
         Ok((pages, dropped))
+    }
+
+    /// The counter's gate for one scanned page: false (and listed in
+    /// `dropped`) when it is blank, an error when its resolution is too low.
+    fn passes_gate(
+        &self,
+        index: usize,
+        file_page: u32,
+        verdict: &quality::PageQuality,
+        dropped: &mut Vec<DroppedPage>,
+    ) -> Result<bool, IntakeError> {
+        if verdict.blank {
+            dropped.push(DroppedPage {
+                file: index + 1,
+                file_page,
+            });
+            return Ok(false);
+        }
+        if verdict.dpi < self.min_dpi {
+            return Err(IntakeError::ResolutionTooLow {
+                file: index + 1,
+                file_page,
+                dpi: verdict.dpi,
+                estimated: verdict.dpi_estimated,
+                min: self.min_dpi,
+            });
+        }
+        Ok(true)
     }
 
     /// Adds a born-digital PDF's pages: those with text as they are, those
@@ -371,21 +386,8 @@ impl Intake {
                 .map_err(|e| IntakeError::Internal(e.to_string()))?;
                 match scanned {
                     Ok((width, height, dpi, verdict)) => {
-                        if verdict.blank {
-                            dropped.push(DroppedPage {
-                                file: index + 1,
-                                file_page,
-                            });
+                        if !self.passes_gate(index, file_page, &verdict, dropped)? {
                             continue;
-                        }
-                        if verdict.dpi < self.min_dpi {
-                            return Err(IntakeError::ResolutionTooLow {
-                                file: index + 1,
-                                file_page,
-                                dpi: verdict.dpi,
-                                estimated: verdict.dpi_estimated,
-                                min: self.min_dpi,
-                            });
                         }
                         (new.width, new.height, new.dpi) = (width, height, dpi);
                         new.quality = Some(verdict);
