@@ -11,7 +11,7 @@ use super::AppState;
 use super::auth::Caller;
 use super::errors::ApiError;
 use crate::domain::{DossierCode, Role};
-use crate::storage::db::NewAccess;
+use crate::storage::db::{NewAccess, Record};
 
 /// The header that names a read's purpose.
 pub const PURPOSE_HEADER: &str = "X-Purpose";
@@ -124,4 +124,31 @@ pub async fn log_read(
         action,
     )
     .await
+}
+
+/// Fetches a record for `caller`, with the read's purpose checked and the
+/// read logged before the record is returned.
+pub async fn read_record(
+    state: &AppState,
+    caller: &Caller,
+    req: &HttpRequest,
+    id: &str,
+    action: Action,
+) -> Result<Record, ApiError> {
+    let purpose = purpose(req, caller)?;
+    let record = state
+        .repo
+        .record(id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("record"))?;
+    log_read(
+        state,
+        caller,
+        &record.subject_id,
+        Some(&record.id),
+        purpose.as_deref(),
+        action,
+    )
+    .await?;
+    Ok(record)
 }

@@ -194,18 +194,11 @@ pub async fn certificate(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(READ_ROLES)?;
-    let purpose = access::purpose(&req, &caller)?;
-    let record = state
-        .repo
-        .record(&path.into_inner())
-        .await?
-        .ok_or_else(|| ApiError::not_found("record"))?;
-    access::log_read(
+    let record = access::read_record(
         &state,
         &caller,
-        &record.subject_id,
-        Some(&record.id),
-        purpose.as_deref(),
+        &req,
+        &path.into_inner(),
         Action::ReadCertificate,
     )
     .await?;
@@ -241,21 +234,8 @@ pub async fn pdf(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(READ_ROLES)?;
-    let purpose = access::purpose(&req, &caller)?;
-    let record = state
-        .repo
-        .record(&path.into_inner())
-        .await?
-        .ok_or_else(|| ApiError::not_found("record"))?;
-    access::log_read(
-        &state,
-        &caller,
-        &record.subject_id,
-        Some(&record.id),
-        purpose.as_deref(),
-        Action::ReadPdf,
-    )
-    .await?;
+    let record =
+        access::read_record(&state, &caller, &req, &path.into_inner(), Action::ReadPdf).await?;
     let Some(rendition) = record.rendition else {
         return Err(ApiError::new(
             StatusCode::CONFLICT,

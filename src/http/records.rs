@@ -110,18 +110,11 @@ pub async fn get_record(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(READ_ROLES)?;
-    let purpose = access::purpose(&req, &caller)?;
-    let record = state
-        .repo
-        .record(&path.into_inner())
-        .await?
-        .ok_or_else(|| ApiError::not_found("record"))?;
-    access::log_read(
+    let record = access::read_record(
         &state,
         &caller,
-        &record.subject_id,
-        Some(&record.id),
-        purpose.as_deref(),
+        &req,
+        &path.into_inner(),
         Action::ReadRecord,
     )
     .await?;
