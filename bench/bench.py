@@ -79,6 +79,15 @@ class Server:
         with urllib.request.urlopen(req) as res:
             return json.load(res)
 
+    def list_records(self, i):
+        """One purpose-bound read of an owner's records (it appends to the access ledger)."""
+        req = urllib.request.Request(f"{self.url}/v1/subjects/{subject(i)}/records",
+                                     headers={"Authorization": f"Bearer {self.key}", "X-Purpose": "000.00.00.H00-261123-0001"})
+        started = time.perf_counter()
+        with urllib.request.urlopen(req) as res:
+            res.read()
+        return time.perf_counter() - started
+
     def peak_rss_mb(self):
         with open(f"/proc/{self.proc.pid}/status") as f:
             for line in f:
@@ -137,6 +146,7 @@ def main():
     try:
         ack = [intake.upload(10_000 + i, [("big.jpg", big)])[0] for i in range(args.ack_samples)]
         overhead = [intake.upload(20_000 + i, [(name, data)])[0] for i, (name, data) in enumerate(pages)]
+        reads = [intake.list_records(20_000 + i % len(pages)) for i in range(args.ack_samples * 10)]
         intake_peak = intake.peak_rss_mb()
     finally:
         intake.stop()
@@ -180,6 +190,7 @@ def main():
         "ratio_to_reference": round(sohoa_ppm / ref_ppm, 3),
         "ack_1mb_ms": {"p50": round(statistics.median(ack) * 1000, 1), "p95": round(percentile(ack, 95) * 1000, 1), "max": round(max(ack) * 1000, 1)},
         "non_ocr_overhead_per_page_ms": {"p50": round(statistics.median(overhead) * 1000, 1), "max": round(max(overhead) * 1000, 1)},
+        "read_with_ledger_entry_ms": {"p50": round(statistics.median(reads) * 1000, 2), "p95": round(percentile(reads, 95) * 1000, 2)},
         "peak_rss_mb": {"intake_only": round(intake_peak, 1), "full_pipeline": round(sohoa_peak, 1)},
     }
     print(json.dumps(results, indent=2))
