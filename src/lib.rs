@@ -1,7 +1,10 @@
 //! sohoa: digitise, sign and reuse the papers citizens hand in at Vietnam's
-//! one-stop-shop counters. Read top-down: `domain` (pure rules) → `storage`
-//! (bytes and rows) → `intake` (what happens while the citizen waits) →
-//! `ocr` and `jobs` (slow work) → `http` (the API) → `startup` (wiring).
+//! one-stop-shop counters. Read top-down: `domain` (pure rules, validity
+//! included) → `storage` (bytes and rows) → `intake` (what happens while the
+//! citizen waits) → `ocr`, `pdfa` and `jobs` (slow work: text and the
+//! searchable PDF) → `signing` and `certificate` (the agency's signature),
+//! `catalogue` (validity applied), `verification`, `ledger` (the access
+//! ledger's chain) → `http` (the API) → `startup` (wiring).
 
 pub mod catalogue;
 pub mod certificate;
