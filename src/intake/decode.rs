@@ -138,6 +138,34 @@ pub fn decode_page(
         .ok_or_else(|| DecodeError::Unreadable(format!("it has no page {file_page}")))
 }
 
+/// The colour pixels of page `file_page`, when it is a colour PNG or JPEG
+/// (the searchable PDF keeps the colour; OCR reads the grey of
+/// [`decode_page`]). `None` for grey pages and other formats.
+pub fn decode_colour(
+    bytes: &[u8],
+    file_page: u32,
+    limits: &Limits,
+) -> Result<Option<image::RgbImage>, DecodeError> {
+    let format = match MediaType::sniff(bytes) {
+        Some(MediaType::Png) => ImageFormat::Png,
+        Some(MediaType::Jpeg) => ImageFormat::Jpeg,
+        _ => return Ok(None),
+    };
+    if file_page != 1 {
+        return Ok(None);
+    }
+    let (width, height) = ImageReader::with_format(Cursor::new(bytes), format)
+        .into_dimensions()
+        .map_err(|e| image_error(1, e, limits))?;
+    check_size(1, width, height, limits)?;
+    let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
+    let mut image_limits = image::Limits::default();
+    image_limits.max_alloc = Some(limits.max_pixels.saturating_mul(8));
+    reader.limits(image_limits);
+    let image = reader.decode().map_err(|e| image_error(1, e, limits))?;
+    Ok(image.color().has_color().then(|| image.into_rgb8()))
+}
+
 fn check_size(page: u32, width: u32, height: u32, limits: &Limits) -> Result<(), DecodeError> {
     if width == 0 || height == 0 {
         return Err(DecodeError::Unreadable(format!(

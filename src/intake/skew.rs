@@ -6,7 +6,7 @@
 //! the vertical axis at each candidate angle; text lines line up, and the
 //! profile is sharpest, at the page's skew. Coarse steps, then fine ones.
 
-use image::GrayImage;
+use image::{GrayImage, ImageBuffer, Pixel};
 
 /// Angles searched, in degrees either way; scans fed further off than this
 /// are rare and better rescanned.
@@ -92,7 +92,10 @@ fn ink_points(page: &GrayImage, step: u32) -> Vec<(f64, f64)> {
 
 /// The page turned by `-degrees` about its centre (undoing a skew of
 /// `degrees`), same size, uncovered corners filled with white.
-pub fn straighten(page: &GrayImage, degrees: f64) -> GrayImage {
+pub fn straighten<P>(page: &ImageBuffer<P, Vec<u8>>, degrees: f64) -> ImageBuffer<P, Vec<u8>>
+where
+    P: Pixel<Subpixel = u8>,
+{
     let (w, h) = page.dimensions();
     let (cx, cy) = (w as f64 / 2.0, h as f64 / 2.0);
     // Screen coordinates (y down): turning a point counter-clockwise by t maps
@@ -100,7 +103,10 @@ pub fn straighten(page: &GrayImage, degrees: f64) -> GrayImage {
     // the page by -degrees, so each output pixel samples the input at the
     // point turned by +degrees.
     let (sin, cos) = degrees.to_radians().sin_cos();
-    let mut out = GrayImage::from_pixel(w, h, image::Luma([255]));
+    let channels = P::CHANNEL_COUNT as usize;
+    let white = [255u8; 4];
+    let mut out = ImageBuffer::from_pixel(w, h, *P::from_slice(&white[..channels]));
+    let mut sample = [0u8; 4];
     for y in 0..h {
         for x in 0..w {
             let (dx, dy) = (x as f64 - cx, y as f64 - cy);
@@ -111,14 +117,13 @@ pub fn straighten(page: &GrayImage, degrees: f64) -> GrayImage {
             }
             let (x0, y0) = (sx.floor() as u32, sy.floor() as u32);
             let (fx, fy) = (sx - x0 as f64, sy - y0 as f64);
-            let p = |x, y| page.get_pixel(x, y).0[0] as f64;
-            let top = p(x0, y0) * (1.0 - fx) + p(x0 + 1, y0) * fx;
-            let bottom = p(x0, y0 + 1) * (1.0 - fx) + p(x0 + 1, y0 + 1) * fx;
-            out.put_pixel(
-                x,
-                y,
-                image::Luma([(top * (1.0 - fy) + bottom * fy).round() as u8]),
-            );
+            for (c, value) in sample.iter_mut().enumerate().take(channels) {
+                let p = |x, y| page.get_pixel(x, y).channels()[c] as f64;
+                let top = p(x0, y0) * (1.0 - fx) + p(x0 + 1, y0) * fx;
+                let bottom = p(x0, y0 + 1) * (1.0 - fx) + p(x0 + 1, y0 + 1) * fx;
+                *value = (top * (1.0 - fy) + bottom * fy).round() as u8;
+            }
+            out.put_pixel(x, y, *P::from_slice(&sample[..channels]));
         }
     }
     out

@@ -327,15 +327,19 @@ async fn execute(ctx: &JobContext, job: &Job, progress: Progress) -> Result<Digi
     let count = to_read.len();
     let read_page = move |i: usize| -> Result<PageInput, OcrError> {
         let (n, file_page, bytes, skew, dpi) = &to_read[i];
-        let mut image = decode::decode_page(bytes, *file_page, &limits)
-            .map_err(|e| OcrError::Input(format!("page {n} cannot be decoded: {e}")))?;
+        let cannot =
+            |e: decode::DecodeError| OcrError::Input(format!("page {n} cannot be decoded: {e}"));
+        let mut image = decode::decode_page(bytes, *file_page, &limits).map_err(cannot)?;
+        let mut colour = decode::decode_colour(bytes, *file_page, &limits).map_err(cannot)?;
         // Straighten a crooked page for OCR and the PDF; the stored original
         // stays as it is.
         if let Some(degrees) = skew {
             image.pixels = skew::straighten(&image.pixels, *degrees);
+            colour = colour.map(|c| skew::straighten(&c, *degrees));
         }
         Ok(PageInput {
             pixels: image.pixels,
+            colour,
             dpi: dpi.or(image.dpi),
         })
     };

@@ -11,7 +11,8 @@ use std::os::raw::c_int;
 use std::path::{Path, PathBuf};
 use std::ptr;
 
-use image::GrayImage;
+use image::{GrayImage, RgbImage};
+use leptonica_sys as lept;
 use tesseract_sys as sys;
 
 use super::{OcrError, Recognised};
@@ -156,8 +157,20 @@ pub(super) struct PdfRenderer {
 
 impl PdfRenderer {
     /// Appends the page `engine` has just recognised: its image, and each
-    /// word as invisible text over the word's place on the image.
-    pub(super) fn add_page(&mut self, engine: &mut Engine) -> Result<(), OcrError> {
+    /// word as invisible text over the word's place on the image. With
+    /// `colour` (same size as the page recognised) the PDF shows the colour
+    /// image instead of the grey one OCR read.
+    pub(super) fn add_page(
+        &mut self,
+        engine: &mut Engine,
+        colour: Option<&RgbImage>,
+    ) -> Result<(), OcrError> {
+        if let Some(colour) = colour {
+            let pix = rgb_pix(colour)?;
+            // SAFETY: live handle; the engine takes ownership of the pix and
+            // frees it when the next page's image replaces it.
+            unsafe { sys::TessBaseAPISetInputImage(engine.api, pix.cast()) };
+        }
         // SAFETY: both handles are live; the engine has a recognised page.
         if unsafe { sys::TessResultRendererAddImage(self.renderer, engine.api) } == 0 {
             return Err(OcrError::Render("a page could not be added".into()));
@@ -173,6 +186,35 @@ impl PdfRenderer {
         }
         std::fs::read(&self.path).map_err(|e| OcrError::Render(e.to_string()))
     }
+}
+
+/// A 32-bit Leptonica image of `image` (red in the high byte of each word).
+fn rgb_pix(image: &RgbImage) -> Result<*mut lept::Pix, OcrError> {
+    let (width, height) = image.dimensions();
+    let too_large = || OcrError::Input(format!("a {width}×{height} colour page is too large"));
+    let (w, h) = (
+        i32::try_from(width).map_err(|_| too_large())?,
+        i32::try_from(height).map_err(|_| too_large())?,
+    );
+    // SAFETY: pixCreate returns a fresh, zeroed 32 bpp image or null.
+    let pix = unsafe { lept::pixCreate(w, h, 32) };
+    if pix.is_null() {
+        return Err(too_large());
+    }
+    // SAFETY: the pix has `h` rows of `wpl` 32-bit words, each at least `w`
+    // words long; we write exactly `w` words per row.
+    unsafe {
+        let data = lept::pixGetData(pix);
+        let wpl = lept::pixGetWpl(pix) as usize;
+        for (y, row) in image.rows().enumerate() {
+            let line = std::slice::from_raw_parts_mut(data.add(y * wpl), width as usize);
+            for (word, p) in line.iter_mut().zip(row) {
+                let [r, g, b] = p.0;
+                *word = (r as u32) << 24 | (g as u32) << 16 | (b as u32) << 8 | 0xff;
+            }
+        }
+    }
+    Ok(pix)
 }
 
 impl Drop for PdfRenderer {

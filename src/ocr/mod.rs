@@ -58,6 +58,9 @@ pub struct Recognised {
 /// One page, ready for recognition.
 pub struct PageInput {
     pub pixels: GrayImage,
+    /// The same page in colour, when it was scanned in colour: the PDF shows
+    /// it, while OCR reads the grey.
+    pub colour: Option<image::RgbImage>,
     /// As stated by the file or estimated at the counter; sizes the PDF page.
     pub dpi: Option<u32>,
 }
@@ -177,7 +180,7 @@ where
         // the PDF still needs a size, so a common scanning resolution stands in.
         let dpi = input.dpi.filter(|d| *d >= 70).unwrap_or(FALLBACK_DPI);
         pages.push(engine.recognise(&input.pixels, dpi)?);
-        pdf.add_page(engine)?;
+        pdf.add_page(engine, input.colour.as_ref())?;
         done(i);
     }
     let pdf = pdf.finish()?;

@@ -598,3 +598,35 @@ async fn the_papers_particulars_are_validated_and_kept() {
         "the owner's name reached the log"
     );
 }
+
+#[tokio::test]
+async fn a_colour_scan_stays_in_colour_in_the_pdf_and_a_grey_one_stays_grey() {
+    let app = TestApp::spawn().await;
+    let colour = pending_record(
+        &app,
+        json!({"subject_id": SUBJECT, "kind": "cccd", "paper": "ID1"}),
+        "cccd_front.jpg",
+    )
+    .await;
+    let grey = pending_record(
+        &app,
+        json!({"subject_id": SUBJECT, "kind": "birth_certificate"}),
+        "birth_certificate.png",
+    )
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    for (record, expected) in [(colour, "rgb"), (grey, "gray")] {
+        let id = record["id"].as_str().unwrap();
+        let path = dir.path().join(format!("{id}.pdf"));
+        std::fs::write(&path, pdf_of(&app, id).await).unwrap();
+        let list = Command::new("pdfimages")
+            .arg("-list")
+            .arg(&path)
+            .output()
+            .expect("pdfimages (poppler-utils) runs");
+        let list = String::from_utf8_lossy(&list.stdout);
+        let image = list.lines().nth(2).expect("one image");
+        let color = image.split_whitespace().nth(5).unwrap();
+        assert_eq!(color, expected, "{list}");
+    }
+}
