@@ -83,7 +83,7 @@ impl CertificateClaims {
 }
 
 /// What checking a record's certificate found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SignatureStatus {
     /// Signed by a published key, and it matches the record as stored.

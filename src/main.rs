@@ -87,6 +87,11 @@ enum Command {
         /// Print the answer as JSON (the same as POST /v1/verify).
         #[arg(long)]
         json: bool,
+        /// Ask a sohoa server's public POST /v1/verify (e.g.
+        /// https://sohoa.hanoi.gov.vn) instead of the local stores; only the
+        /// file's SHA-256 is sent.
+        #[arg(long)]
+        server: Option<String>,
     },
     /// Check the access ledger.
     Audit {
@@ -212,7 +217,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Serve { no_workers, .. } => serve(settings, !no_workers).await,
-        Command::Verify { file, json } => verify(settings, &file, json).await,
+        Command::Verify { file, json, server } => {
+            verify(settings, &file, json, server.as_deref()).await
+        }
         Command::Audit {
             command: AuditCommand::Verify,
         } => {
@@ -385,11 +392,17 @@ async fn verify(
     settings: Settings,
     file: &std::path::Path,
     json: bool,
+    server: Option<&str>,
 ) -> anyhow::Result<ExitCode> {
     let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
     let digest = sohoa::domain::Sha256Digest::of(&bytes);
-    let services = Services::open(settings).await?;
-    let verdict = sohoa::verification::verify(services.repo.as_ref(), &digest).await?;
+    let verdict = match server {
+        Some(url) => verify_remotely(url, &digest).await?,
+        None => {
+            let services = Services::open(settings).await?;
+            sohoa::verification::verify(services.repo.as_ref(), &digest).await?
+        }
+    };
     let ok = verdict
         .as_ref()
         .is_some_and(|v| v.signature == sohoa::certificate::SignatureStatus::Valid);
@@ -437,6 +450,33 @@ async fn verify(
     } else {
         ExitCode::FAILURE
     })
+}
+
+/// Asks a server's public `POST /v1/verify` about a digest.
+async fn verify_remotely(
+    url: &str,
+    digest: &sohoa::domain::Sha256Digest,
+) -> anyhow::Result<Option<sohoa::verification::Verdict>> {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let endpoint = format!("{}/v1/verify", url.trim_end_matches('/'));
+    let response = reqwest::Client::new()
+        .post(&endpoint)
+        .header("Content-Type", "application/json")
+        .body(serde_json::json!({ "sha256": digest.to_hex() }).to_string())
+        .send()
+        .await
+        .with_context(|| format!("asking {endpoint}"))?;
+    let status = response.status();
+    let body = response.text().await.context("reading the answer")?;
+    anyhow::ensure!(status.is_success(), "{endpoint} answered {status}: {body}");
+    let answer: serde_json::Value =
+        serde_json::from_str(&body).with_context(|| format!("{endpoint} answered {body}"))?;
+    if answer["match"] != serde_json::Value::Bool(true) {
+        return Ok(None);
+    }
+    let verdict =
+        serde_json::from_value(answer).with_context(|| format!("{endpoint} answered {body}"))?;
+    Ok(Some(verdict))
 }
 
 async fn ingest(

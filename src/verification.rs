@@ -4,7 +4,7 @@
 //! by `POST /v1/verify` and `sohoa verify`.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::catalogue::Catalogue;
 use crate::certificate::{self, SignatureStatus};
@@ -14,7 +14,7 @@ use crate::domain::{DocumentKind, RecordStatus, Sha256Digest};
 use crate::storage::db::{DbError, Repository};
 
 /// Which of the record's files the checked file is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum MatchedAs {
     /// An original page file, as scanned.
@@ -24,13 +24,13 @@ pub enum MatchedAs {
 }
 
 /// What a matched file's record says.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Verdict {
     pub matched_as: MatchedAs,
     pub record_id: String,
     pub kind: DocumentKind,
     #[schema(example = "Giấy khai sinh")]
-    pub kind_label: &'static str,
+    pub kind_label: String,
     /// The agency that issued the paper, as recorded.
     pub issuing_agency: Option<String>,
     /// Electronic ID of the agency that certified the digitised copy.
@@ -95,7 +95,7 @@ pub async fn verify(
     };
     Ok(Some(Verdict {
         matched_as,
-        kind_label: record.kind.label_vi(),
+        kind_label: record.kind.label_vi().to_owned(),
         record_id: record.id,
         kind: record.kind,
         issuing_agency: record.meta.issuing_agency,

@@ -536,6 +536,19 @@ async fn sohoa_verify_checks_a_file_from_the_command_line() {
     assert!(stdout.contains("Giấy khai sinh"), "{stdout}");
     assert!(stdout.contains("Signature: verifies"), "{stdout}");
 
+    // The same from anywhere, through the server's public endpoint.
+    let out = sohoa(
+        &app.stores,
+        &["verify", "--server", &app.url, original.to_str().unwrap()],
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("Signature: verifies"), "{stdout}");
+
     let dir = tempfile::tempdir().unwrap();
     let changed = dir.path().join("changed.png");
     let mut bytes = fixture_bytes("birth_certificate.png");
