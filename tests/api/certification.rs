@@ -555,13 +555,17 @@ async fn sohoa_verify_checks_a_file_from_the_command_line() {
     let last = bytes.len() - 20;
     bytes[last] ^= 0xff;
     std::fs::write(&changed, bytes).unwrap();
-    let out = sohoa(
-        &app.stores,
-        &["verify", "--json", changed.to_str().unwrap()],
-    );
-    assert_eq!(out.status.code(), Some(1));
-    let answer: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(answer, json!({"match": false}));
+    // A changed file matches nothing, locally or through the server.
+    let changed = changed.to_str().unwrap();
+    for args in [
+        vec!["verify", "--json", changed],
+        vec!["verify", "--json", "--server", &app.url, changed],
+    ] {
+        let out = sohoa(&app.stores, &args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let answer: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(answer, json!({"match": false}));
+    }
 }
 
 #[tokio::test]
