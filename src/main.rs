@@ -31,6 +31,8 @@ struct Cli {
     command: Command,
 }
 
+// Parsed once per run: the size of the largest variant (ingest's fields) costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
 enum Command {
     /// Serve the HTTP API and run job workers.
@@ -71,6 +73,24 @@ enum Command {
         valid_until: Option<chrono::NaiveDate>,
         #[arg(long)]
         officer: Option<String>,
+        /// The paper never expires (not with --valid-until).
+        #[arg(long)]
+        permanent: bool,
+        /// The agency that issued the paper, as printed on it.
+        #[arg(long)]
+        issuing_agency: Option<String>,
+        /// Who signed the paper.
+        #[arg(long)]
+        signer: Option<String>,
+        /// Result type code, e.g. KQ.G15.000031.
+        #[arg(long)]
+        result_code: Option<String>,
+        /// Where the paper is valid, e.g. "toàn quốc".
+        #[arg(long)]
+        scope: Option<String>,
+        /// The owner's name as printed on the paper.
+        #[arg(long)]
+        owner_name: Option<String>,
         /// Paper size for files that state no resolution: A4 (default), A5 or ID1.
         #[arg(long, value_parser = parse_paper)]
         paper: Option<sohoa::intake::quality::Paper>,
@@ -329,6 +349,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             issued_on,
             valid_until,
             officer,
+            permanent,
+            issuing_agency,
+            signer,
+            result_code,
+            scope,
+            owner_name,
             paper,
             files,
         } => {
@@ -342,7 +368,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 issued_on,
                 valid_until,
                 officer,
-                ..UploadMeta::default()
+                permanent: Some(permanent),
+                issuing_agency,
+                signer,
+                result_code,
+                scope,
+                owner_name,
             };
             ingest(settings, meta, files).await
         }

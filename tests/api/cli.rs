@@ -69,6 +69,12 @@ fn ingest_runs_the_whole_pipeline_and_prints_the_finished_record() {
             "046185006789",
             "--kind",
             "criminal_record_certificate",
+            "--issuing-agency",
+            "Sở Tư pháp Hà Nội",
+            "--issued-on",
+            "2026-10-01",
+            "--result-code",
+            "KQ.G15.000031",
             file.to_str().unwrap(),
         ],
     );
@@ -80,6 +86,9 @@ fn ingest_runs_the_whole_pipeline_and_prints_the_finished_record() {
     let record: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(record["status"], "pending_review");
     assert_eq!(record["created_by"], "cli");
+    assert_eq!(record["issuing_agency"], "Sở Tư pháp Hà Nội");
+    assert_eq!(record["result_code"], "KQ.G15.000031");
+    assert_eq!(record["pdf"]["sha256"].as_str().map(str::len), Some(64));
     assert_eq!(record["pages"][0]["sha256"], sha256sum(&file));
     let text = record["pages"][0]["ocr_text"].as_str().unwrap();
     for phrase in expected_phrases("criminal_record_certificate") {
