@@ -838,3 +838,45 @@ async fn a_citizen_link_shows_only_its_own_subject_and_stops_working_when_revoke
         .unwrap();
     assert_eq!(res.status(), 404);
 }
+
+#[tokio::test]
+async fn a_signed_born_digital_pdf_is_served_with_its_signature_still_valid() {
+    let app = TestApp::spawn().await;
+    let issuer = app.create_key("civil-registry", "issuer");
+    let record = register_result(
+        &app,
+        &issuer,
+        result_meta(
+            "marriage_status_certificate",
+            "2026-11-02",
+            "45/2026/XNTTHN",
+        ),
+        "born_digital_signed.pdf",
+    )
+    .await;
+    assert_eq!(record["status"], "certified", "{record:#}");
+    let first = record["pages"][0]["ocr_text"].as_str().unwrap();
+    assert!(first.contains("NGUYỄN VĂN AN"), "{first}");
+    let id = record["id"].as_str().unwrap();
+    for path in [
+        format!("/v1/records/{id}/pdf"),
+        format!("/v1/records/{id}/pages/1"),
+    ] {
+        let served = app.get(&app.intake_key, &path).await.bytes().await.unwrap();
+        assert_eq!(
+            served.to_vec(),
+            fixture_bytes("born_digital_signed.pdf"),
+            "{path}"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("served.pdf");
+        std::fs::write(&file, &served).unwrap();
+        let check = Command::new("pdfsig")
+            .arg(&file)
+            .output()
+            .expect("pdfsig (poppler-utils) runs");
+        let report = String::from_utf8_lossy(&check.stdout);
+        assert!(report.contains("Signature is Valid"), "{report}");
+        assert!(report.contains("Total document signed"), "{report}");
+    }
+}
