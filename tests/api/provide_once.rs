@@ -482,6 +482,20 @@ async fn a_revoked_result_is_refused_for_reuse_and_verify_reports_it_revoked() {
         .get_json(&app.intake_key, &format!("/v1/records/{old_id}"))
         .await;
     assert_eq!(record["status"], "superseded");
+
+    // The agency may issue the same paper again: a new, live record.
+    let again = register_result(
+        &app,
+        &issuer,
+        result_meta("criminal_record_certificate", "2026-11-01", "11/LLTP"),
+        "two_page.pdf",
+    )
+    .await;
+    assert_ne!(again["id"], newer["id"]);
+    assert_eq!(again["status"], "certified");
+    let answer = verify_file(&app, "two_page.pdf").await;
+    assert_eq!(answer["record_id"], again["id"]);
+    assert_eq!(answer["status"], "certified");
 }
 
 #[tokio::test]

@@ -372,7 +372,7 @@ pub trait Repository: Send + Sync {
     /// Revokes the key with this name; false when there is no such live key.
     async fn revoke_api_key(&self, name: &str) -> Result<bool, DbError>;
 
-    /// The live record (not failed or rejected) with exactly these files.
+    /// The live record (not failed, rejected, revoked or superseded) with exactly these files.
     async fn find_same_pages(
         &self,
         subject: &SubjectId,

@@ -114,7 +114,7 @@ macro_rules! portable_repository {
             ) -> Result<Option<Record>, DbError> {
                 let id: Option<String> = sqlx::query_scalar(
                     "SELECT id FROM records WHERE subject_id = $1 AND kind = $2 AND fingerprint = $3 \
-                     AND status NOT IN ('failed', 'rejected')",
+                     AND status NOT IN ('failed', 'rejected', 'revoked', 'superseded')",
                 )
                 .bind(subject.as_str())
                 .bind(kind.code())
