@@ -21,7 +21,7 @@ use crate::signing::AgencySigner;
 use crate::storage::blobs::BlobStore;
 use crate::storage::db::{self, Repository};
 
-/// How long shutdown waits for workers to finish the page they are on.
+/// How long shutdown waits for workers to finish the record they are reading.
 const WORKER_GRACE: Duration = Duration::from_secs(30);
 
 /// The stores and shared handles every entry point (server, worker, CLI) needs.
@@ -203,7 +203,7 @@ impl Application {
         self.address
     }
 
-    /// Serves until SIGINT or SIGTERM, then lets workers finish their page.
+    /// Serves until SIGINT or SIGTERM, then lets workers finish their record.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         self.server.await?;
         stop_workers(self.stop, self.workers).await;
