@@ -99,6 +99,22 @@ fn free_port() -> u16 {
 
 impl TestGarage {
     pub fn start() -> Self {
+        // Free ports are picked, released, then bound by Garage: another
+        // process may take one in between. Then Garage exits at once with
+        // "Address already in use", and it is tried again on other ports.
+        let mut last = String::new();
+        for _ in 0..5 {
+            let garage = Self::configure();
+            match garage.try_resume() {
+                Ok(()) => return garage,
+                Err(log) if log.contains("Address already in use") => last = log,
+                Err(log) => panic!("Garage did not start:\n{log}"),
+            }
+        }
+        panic!("Garage did not start; every port tried was taken:\n{last}")
+    }
+
+    fn configure() -> Self {
         let dir = tempfile::tempdir().unwrap();
         let (s3, rpc) = (free_port(), free_port());
         let config = dir.path().join("garage.toml");
@@ -115,19 +131,25 @@ impl TestGarage {
             ),
         )
         .unwrap();
-        let garage = Self {
+        Self {
             endpoint: format!("http://127.0.0.1:{s3}"),
             bucket: "sohoa-test".into(),
             dir,
             config,
             child: std::sync::Mutex::new(None),
-        };
-        garage.resume();
-        garage
+        }
     }
 
     /// Starts (or restarts) the server on the same data and ports.
+    #[allow(dead_code)] // used by the scale_out tests, which share this file
     pub fn resume(&self) {
+        if let Err(log) = self.try_resume() {
+            panic!("Garage did not start:\n{log}");
+        }
+    }
+
+    /// Starts the server and waits until it answers; its log when it cannot.
+    fn try_resume(&self) -> Result<(), String> {
         let log = std::fs::File::create(self.dir.path().join("garage.log")).unwrap();
         let child = Command::new("garage")
             .arg("-c")
@@ -142,7 +164,11 @@ impl TestGarage {
             .spawn()
             .expect("garage runs (cargo install garage --locked)");
         *self.child.lock().unwrap() = Some(child);
-        self.wait_ready();
+        let result = self.wait_ready();
+        if result.is_err() {
+            self.stop();
+        }
+        result
     }
 
     /// Stops the server, as an outage would.
@@ -153,11 +179,22 @@ impl TestGarage {
         }
     }
 
-    fn wait_ready(&self) {
+    fn wait_ready(&self) -> Result<(), String> {
         // Ready once the bucket answers a listing with our key.
         let (endpoint, bucket) = (self.endpoint.clone(), self.bucket.clone());
         let started = Instant::now();
+        let log =
+            || std::fs::read_to_string(self.dir.path().join("garage.log")).unwrap_or_default();
         loop {
+            let exited = self
+                .child
+                .lock()
+                .unwrap()
+                .as_mut()
+                .is_some_and(|c| c.try_wait().ok().flatten().is_some());
+            if exited {
+                return Err(log());
+            }
             let (endpoint, bucket) = (endpoint.clone(), bucket.clone());
             let ok = block_on(async move {
                 use futures_util::StreamExt;
@@ -166,14 +203,11 @@ impl TestGarage {
                 s3.list(None).next().await.is_none_or(|r| r.is_ok())
             });
             if ok {
-                return;
+                return Ok(());
             }
-            let log =
-                std::fs::read_to_string(self.dir.path().join("garage.log")).unwrap_or_default();
-            assert!(
-                started.elapsed() < Duration::from_secs(30),
-                "Garage did not start:\n{log}"
-            );
+            if started.elapsed() > Duration::from_secs(30) {
+                return Err(log());
+            }
             std::thread::sleep(Duration::from_millis(200));
         }
     }
