@@ -138,32 +138,33 @@ pub fn decode_page(
         .ok_or_else(|| DecodeError::Unreadable(format!("it has no page {file_page}")))
 }
 
-/// The colour pixels of page `file_page`, when it is a colour PNG or JPEG
-/// (the searchable PDF keeps the colour; OCR reads the grey of
-/// [`decode_page`]). `None` for grey pages and other formats.
-pub fn decode_colour(
+/// Page `file_page` of a PNG or JPEG in grey and, when the file is in
+/// colour, in colour too, from one decoding: OCR reads the grey, the
+/// searchable PDF shows the colour. Other formats: grey only (see
+/// [`decode_page`]; PDFs through [`Pdf`]).
+pub fn decode_page_and_colour(
     bytes: &[u8],
     file_page: u32,
     limits: &Limits,
-) -> Result<Option<image::RgbImage>, DecodeError> {
-    let format = match MediaType::sniff(bytes) {
-        Some(MediaType::Png) => ImageFormat::Png,
-        Some(MediaType::Jpeg) => ImageFormat::Jpeg,
-        _ => return Ok(None),
-    };
-    if file_page != 1 {
-        return Ok(None);
+) -> Result<(PageImage, Option<image::RgbImage>), DecodeError> {
+    let media = MediaType::sniff(bytes).ok_or(DecodeError::UnknownType)?;
+    if !matches!(media, MediaType::Png | MediaType::Jpeg) {
+        return Ok((decode_page(bytes, file_page, limits)?, None));
     }
-    let (width, height) = ImageReader::with_format(Cursor::new(bytes), format)
-        .into_dimensions()
-        .map_err(|e| image_error(1, e, limits))?;
-    check_size(1, width, height, limits)?;
-    let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
-    let mut image_limits = image::Limits::default();
-    image_limits.max_alloc = Some(limits.max_pixels.saturating_mul(8));
-    reader.limits(image_limits);
-    let image = reader.decode().map_err(|e| image_error(1, e, limits))?;
-    Ok(image.color().has_color().then(|| image.into_rgb8()))
+    if file_page != 1 {
+        return Err(DecodeError::Unreadable(format!(
+            "it has no page {file_page}"
+        )));
+    }
+    let (image, dpi) = decode_single_pixels(bytes, media, limits, 1)?;
+    let colour = image.color().has_color().then(|| image.to_rgb8());
+    let page = PageImage {
+        width: image.width(),
+        height: image.height(),
+        dpi,
+        pixels: image.into_luma8(),
+    };
+    Ok((page, colour))
 }
 
 fn check_size(page: u32, width: u32, height: u32, limits: &Limits) -> Result<(), DecodeError> {
@@ -198,13 +199,29 @@ fn image_error(page: u32, e: image::ImageError, limits: &Limits) -> DecodeError 
     }
 }
 
-/// A PNG or JPEG (standalone, or embedded in a PDF page).
+/// A PNG or JPEG (standalone, or embedded in a PDF page), in grey.
 fn decode_single(
     bytes: &[u8],
     media: MediaType,
     limits: &Limits,
     page: u32,
 ) -> Result<PageImage, DecodeError> {
+    let (image, dpi) = decode_single_pixels(bytes, media, limits, page)?;
+    Ok(PageImage {
+        width: image.width(),
+        height: image.height(),
+        dpi,
+        pixels: image.into_luma8(),
+    })
+}
+
+/// A PNG or JPEG's pixels as stored, and the resolution it states.
+fn decode_single_pixels(
+    bytes: &[u8],
+    media: MediaType,
+    limits: &Limits,
+    page: u32,
+) -> Result<(image::DynamicImage, Option<u32>), DecodeError> {
     let format = if media == MediaType::Png {
         ImageFormat::Png
     } else {
@@ -225,12 +242,7 @@ fn decode_single(
     } else {
         jpeg_dpi(bytes)
     };
-    Ok(PageImage {
-        width,
-        height,
-        dpi,
-        pixels: image.into_luma8(),
-    })
+    Ok((image, dpi))
 }
 
 /// Resolution from a PNG's `pHYs` chunk (pixels per metre).
@@ -404,35 +416,77 @@ fn decode_pdf(
     limits: &Limits,
     only: Option<u32>,
 ) -> Result<Vec<PageImage>, DecodeError> {
-    use lopdf::Object;
+    let pdf = Pdf::parse(bytes, limits)?;
+    pdf.page_numbers()
+        .filter(|n| only.is_none_or(|p| p == *n))
+        .map(|n| pdf.image(n, limits))
+        .collect()
+}
 
-    let doc = load_pdf(bytes, limits)?;
-    let page_ids = doc.get_pages();
-    let mut pages = Vec::new();
-    for (&number, &page_id) in &page_ids {
-        if only.is_some_and(|p| p != number) {
-            continue;
+/// A PDF parsed once, within the limits, so that several of its pages can be
+/// read (their scanned images, or a born-digital page's own text) without
+/// parsing it again.
+pub struct Pdf {
+    doc: lopdf::Document,
+    pages: std::collections::BTreeMap<u32, lopdf::ObjectId>,
+}
+
+impl Pdf {
+    /// Parses `bytes`: no stream inflates past [`pdf_stream_limit`] (PDF
+    /// bombs), and no more than `max_pages` pages.
+    pub fn parse(bytes: &[u8], limits: &Limits) -> Result<Self, DecodeError> {
+        let options = lopdf::LoadOptions {
+            max_decompressed_size: Some(pdf_stream_limit(limits)),
+            ..lopdf::LoadOptions::default()
+        };
+        let doc = lopdf::Document::load_mem_with_options(bytes, options)
+            .map_err(|e| DecodeError::Unreadable(format!("not a valid PDF: {e}")))?;
+        let pages = doc.get_pages();
+        if pages.len() > limits.max_pages {
+            return Err(DecodeError::TooManyPages(limits.max_pages));
         }
+        Ok(Self { doc, pages })
+    }
+
+    /// Page numbers, from 1, in order.
+    pub fn page_numbers(&self) -> impl Iterator<Item = u32> + '_ {
+        self.pages.keys().copied()
+    }
+
+    /// The scan on page `number`: the largest image the page draws, in grey,
+    /// with the resolution its size on the page gives.
+    pub fn image(&self, number: u32, limits: &Limits) -> Result<PageImage, DecodeError> {
+        use lopdf::Object;
+        let page_id = *self
+            .pages
+            .get(&number)
+            .ok_or_else(|| DecodeError::Unreadable(format!("it has no page {number}")))?;
         let no_image = || {
             DecodeError::Unsupported(format!(
                 "PDF page {number} holds no scanned image: only scanner PDFs (one image per page) are accepted"
             ))
         };
         // The largest image the page draws is its scan.
-        let (resources, inherited) = doc.get_page_resources(page_id).map_err(|_| no_image())?;
+        let (resources, inherited) = self
+            .doc
+            .get_page_resources(page_id)
+            .map_err(|_| no_image())?;
         let mut dicts: Vec<&lopdf::Dictionary> = resources.into_iter().collect();
         dicts.extend(
             inherited
                 .iter()
-                .filter_map(|id| doc.get_dictionary(*id).ok()),
+                .filter_map(|id| self.doc.get_dictionary(*id).ok()),
         );
         let mut best: Option<(&lopdf::Stream, u32, u32)> = None;
         for dict in dicts {
-            let Ok(xobjects) = dict.get_deref(b"XObject", &doc).and_then(Object::as_dict) else {
+            let Ok(xobjects) = dict
+                .get_deref(b"XObject", &self.doc)
+                .and_then(Object::as_dict)
+            else {
                 continue;
             };
             for (_, obj) in xobjects.iter() {
-                let Ok((_, Object::Stream(stream))) = doc.dereference(obj) else {
+                let Ok((_, Object::Stream(stream))) = self.doc.dereference(obj) else {
                     continue;
                 };
                 if stream.dict.get(b"Subtype").and_then(Object::as_name).ok() != Some(b"Image") {
@@ -441,7 +495,7 @@ fn decode_pdf(
                 let dim = |key: &[u8]| {
                     stream
                         .dict
-                        .get_deref(key, &doc)
+                        .get_deref(key, &self.doc)
                         .and_then(Object::as_i64)
                         .ok()
                         .and_then(|v| u32::try_from(v).ok())
@@ -468,35 +522,53 @@ fn decode_pdf(
             }
             decode_single(&stream.content, MediaType::Jpeg, limits, number)?
         } else {
-            pdf_raw_image(&doc, stream, number, width, height)?
+            pdf_raw_image(&self.doc, stream, number, width, height)?
         };
         // The page's width in points tells the resolution the scan was made at.
-        image.dpi = pdf_page_width_points(&doc, page_id)
+        image.dpi = self
+            .size_points(number)
+            .map(|(w, _)| w)
             .filter(|w| *w > 0.0)
             .map(|w| (width as f64 / (w / 72.0)).round() as u32);
-        pages.push(image);
+        Ok(image)
     }
-    Ok(pages)
+
+    /// Page `number`'s own text (through each font's ToUnicode map), trimmed;
+    /// `None` when it cannot be read.
+    pub fn text(&self, number: u32, limits: &Limits) -> Option<String> {
+        self.doc
+            .extract_text_with_limit(&[number], pdf_stream_limit(limits))
+            .ok()
+            .map(|t| t.trim().to_owned())
+    }
+
+    /// Page `number`'s MediaBox (width, height) in points, following
+    /// inheritance from parent page-tree nodes.
+    pub fn size_points(&self, number: u32) -> Option<(f64, f64)> {
+        use lopdf::Object;
+        let mut dict = self.doc.get_dictionary(*self.pages.get(&number)?).ok()?;
+        for _ in 0..32 {
+            if let Ok(boxed) = dict
+                .get_deref(b"MediaBox", &self.doc)
+                .and_then(Object::as_array)
+            {
+                let n: Vec<f64> = boxed
+                    .iter()
+                    .filter_map(|o| o.as_float().ok())
+                    .map(f64::from)
+                    .collect();
+                return (n.len() == 4).then(|| ((n[2] - n[0]).abs(), (n[3] - n[1]).abs()));
+            }
+            let parent = dict.get(b"Parent").and_then(Object::as_reference).ok()?;
+            dict = self.doc.get_dictionary(parent).ok()?;
+        }
+        None
+    }
 }
 
 /// The largest stream a PDF may inflate to: the bytes of the largest page allowed.
-pub(crate) fn pdf_stream_limit(limits: &Limits) -> usize {
+pub fn pdf_stream_limit(limits: &Limits) -> usize {
     usize::try_from(limits.max_pixels.saturating_mul(4)).unwrap_or(usize::MAX)
-}
-
-/// Parses a PDF within the limits: no stream inflates past
-/// [`pdf_stream_limit`] (PDF bombs), no more than `max_pages` pages.
-pub(crate) fn load_pdf(bytes: &[u8], limits: &Limits) -> Result<lopdf::Document, DecodeError> {
-    let options = lopdf::LoadOptions {
-        max_decompressed_size: Some(pdf_stream_limit(limits)),
-        ..lopdf::LoadOptions::default()
-    };
-    let doc = lopdf::Document::load_mem_with_options(bytes, options)
-        .map_err(|e| DecodeError::Unreadable(format!("not a valid PDF: {e}")))?;
-    if doc.get_pages().len() > limits.max_pages {
-        return Err(DecodeError::TooManyPages(limits.max_pages));
-    }
-    Ok(doc)
 }
 
 fn pdf_raw_image(
@@ -575,25 +647,6 @@ fn pdf_raw_image(
         dpi: None,
         pixels,
     })
-}
-
-/// The page's MediaBox width in points, following inheritance from parents.
-fn pdf_page_width_points(doc: &lopdf::Document, page_id: lopdf::ObjectId) -> Option<f64> {
-    use lopdf::Object;
-    let mut dict = doc.get_dictionary(page_id).ok()?;
-    for _ in 0..32 {
-        if let Ok(boxed) = dict.get_deref(b"MediaBox", doc).and_then(Object::as_array) {
-            let n: Vec<f64> = boxed
-                .iter()
-                .filter_map(|o| o.as_float().ok())
-                .map(f64::from)
-                .collect();
-            return (n.len() == 4).then(|| (n[2] - n[0]).abs());
-        }
-        let parent = dict.get(b"Parent").and_then(Object::as_reference).ok()?;
-        dict = doc.get_dictionary(parent).ok()?;
-    }
-    None
 }
 
 #[cfg(test)]

@@ -247,9 +247,9 @@ impl Intake {
         })
     }
 
-    /// Decodes each file on the blocking pool, numbering pages across files.
-    /// Decodes and judges each file on the blocking pool, numbering kept pages
-    /// across files; blank pages are left out and listed.
+    /// Judges each file on the blocking pool (each file parsed and decoded
+    /// once), then numbers the kept pages across files; blank pages are left
+    /// out and listed.
     async fn decode_files(
         &self,
         files: &[UploadedFile],
@@ -258,63 +258,59 @@ impl Intake {
         let mut pages = Vec::new();
         let mut dropped = Vec::new();
         for (index, file) in files.iter().enumerate() {
-            if MediaType::sniff(&file.bytes) == Some(MediaType::Pdf) {
-                let bytes = file.bytes.clone();
-                let limits = self.limits;
-                let born = spawn_blocking_in_span(move || born_digital::pages(&bytes, &limits))
-                    .await
-                    .map_err(|e| IntakeError::Internal(e.to_string()))?
-                    .map_err(|source| IntakeError::Decode {
-                        file: index + 1,
-                        source,
-                    })?;
-                if let Some(born) = born {
-                    // Its own bytes are its searchable PDF: it cannot share a record.
-                    if files.len() > 1 {
-                        return Err(IntakeError::BornDigitalNotAlone(index + 1));
-                    }
-                    self.add_born_digital(index, file, born, paper, &mut pages, &mut dropped)
-                        .await?;
-                    continue;
-                }
+            let (bytes, limits) = (file.bytes.clone(), self.limits);
+            let judged = spawn_blocking_in_span(move || judge_file(&bytes, &limits, paper))
+                .await
+                .map_err(|e| IntakeError::Internal(e.to_string()))?
+                .map_err(|source| IntakeError::Decode {
+                    file: index + 1,
+                    source,
+                })?;
+            // A born-digital PDF's own bytes are its searchable PDF: it
+            // cannot share a record with other files.
+            if judged.born_digital && files.len() > 1 {
+                return Err(IntakeError::BornDigitalNotAlone(index + 1));
             }
-            let bytes = file.bytes.clone();
-            let limits = self.limits;
-            let (media, decoded) = spawn_blocking_in_span(move || {
-                decode::decode_all(&bytes, &limits).map(|(media, pages)| {
-                    let judged: Vec<_> = pages
-                        .iter()
-                        .map(|p| (p.width, p.height, p.dpi, quality::assess(p, paper)))
-                        .collect();
-                    (media, judged)
-                })
-            })
-            .await
-            .map_err(|e| IntakeError::Internal(e.to_string()))?
-            .map_err(|source| IntakeError::Decode {
-                file: index + 1,
-                source,
-            })?;
-            for (i, (width, height, dpi, quality)) in decoded.into_iter().enumerate() {
+            for (i, page) in judged.pages.into_iter().enumerate() {
                 let file_page = i as u32 + 1;
-                if !self.passes_gate(index, file_page, &quality, &mut dropped)? {
-                    continue;
+                let mut new = NewPage {
+                    n: pages.len() as u32 + 1,
+                    sha256: file.sha256,
+                    bytes: file.bytes.len() as u64,
+                    content_type: judged.media.content_type(),
+                    file_page,
+                    width: 0,
+                    height: 0,
+                    dpi: None,
+                    quality: None,
+                    pdf_text: None,
+                };
+                match page {
+                    JudgedPage::Scanned {
+                        width,
+                        height,
+                        dpi,
+                        quality,
+                    } => {
+                        if !self.passes_gate(index, file_page, &quality, &mut dropped)? {
+                            continue;
+                        }
+                        (new.width, new.height, new.dpi) = (width, height, dpi);
+                        new.quality = Some(quality);
+                    }
+                    JudgedPage::Text {
+                        text,
+                        width_pt,
+                        height_pt,
+                    } => {
+                        (new.width, new.height) = (width_pt, height_pt);
+                        new.pdf_text = Some(text);
+                    }
                 }
                 if pages.len() >= self.limits.max_pages {
                     return Err(IntakeError::TooManyPages(self.limits.max_pages));
                 }
-                pages.push(NewPage {
-                    n: pages.len() as u32 + 1,
-                    sha256: file.sha256,
-                    bytes: file.bytes.len() as u64,
-                    content_type: media.content_type(),
-                    file_page,
-                    width,
-                    height,
-                    dpi,
-                    quality: Some(quality),
-                    pdf_text: None,
-                });
+                pages.push(new);
             }
         }
         Ok((pages, dropped))
@@ -347,65 +343,92 @@ impl Intake {
         }
         Ok(true)
     }
+}
 
-    /// Adds a born-digital PDF's pages: those with text as they are, those
-    /// without through the scanned-page gate (for OCR).
-    async fn add_born_digital(
-        &self,
-        index: usize,
-        file: &UploadedFile,
-        born: Vec<born_digital::TextPage>,
-        paper: Paper,
-        pages: &mut Vec<NewPage>,
-        dropped: &mut Vec<DroppedPage>,
-    ) -> Result<(), IntakeError> {
-        for (i, page) in born.into_iter().enumerate() {
-            let file_page = i as u32 + 1;
-            if pages.len() >= self.limits.max_pages {
-                return Err(IntakeError::TooManyPages(self.limits.max_pages));
-            }
-            let mut new = NewPage {
-                n: pages.len() as u32 + 1,
-                sha256: file.sha256,
-                bytes: file.bytes.len() as u64,
-                content_type: MediaType::Pdf.content_type(),
-                file_page,
-                width: page.width_pt,
-                height: page.height_pt,
-                dpi: None,
-                quality: None,
-                pdf_text: page.text.clone(),
-            };
-            if page.text.is_none() {
-                let (bytes, limits) = (file.bytes.clone(), self.limits);
-                let scanned = spawn_blocking_in_span(move || {
-                    decode::decode_page(&bytes, file_page, &limits)
-                        .map(|p| (p.width, p.height, p.dpi, quality::assess(&p, paper)))
-                })
-                .await
-                .map_err(|e| IntakeError::Internal(e.to_string()))?;
-                match scanned {
-                    Ok((width, height, dpi, verdict)) => {
-                        if !self.passes_gate(index, file_page, &verdict, dropped)? {
-                            continue;
-                        }
-                        (new.width, new.height, new.dpi) = (width, height, dpi);
-                        new.quality = Some(verdict);
-                    }
-                    // Neither text nor a scanned image (drawings only): nothing to read.
-                    Err(DecodeError::Unsupported(_)) => new.pdf_text = Some(String::new()),
-                    Err(source) => {
-                        return Err(IntakeError::Decode {
-                            file: index + 1,
-                            source,
-                        });
-                    }
-                }
-            }
-            pages.push(new);
-        }
-        Ok(())
+/// One page of an uploaded file, as the counter's gate sees it.
+enum JudgedPage {
+    /// A scanned image, with the quality verdict on it (pixels already dropped).
+    Scanned {
+        width: u32,
+        height: u32,
+        dpi: Option<u32>,
+        quality: quality::PageQuality,
+    },
+    /// A born-digital page: its own text, nothing to scan (empty for a page
+    /// with neither text nor a scanned image, such as drawings).
+    Text {
+        text: String,
+        width_pt: u32,
+        height_pt: u32,
+    },
+}
+
+struct JudgedFile {
+    media: MediaType,
+    born_digital: bool,
+    pages: Vec<JudgedPage>,
+}
+
+/// Decodes and judges every page of one file, each page's pixels dropped as
+/// soon as it is judged. A PDF is parsed once, whether it is a scanner PDF
+/// or born-digital.
+fn judge_file(bytes: &[u8], limits: &Limits, paper: Paper) -> Result<JudgedFile, DecodeError> {
+    let scanned = |p: decode::PageImage| JudgedPage::Scanned {
+        width: p.width,
+        height: p.height,
+        dpi: p.dpi,
+        quality: quality::assess(&p, paper),
+    };
+    let media = MediaType::sniff(bytes).ok_or(DecodeError::UnknownType)?;
+    if media != MediaType::Pdf {
+        let (media, images) = decode::decode_all(bytes, limits)?;
+        return Ok(JudgedFile {
+            media,
+            born_digital: false,
+            pages: images.into_iter().map(scanned).collect(),
+        });
     }
+    let pdf = decode::Pdf::parse(bytes, limits)?;
+    let mut pages = Vec::new();
+    let born = born_digital::pages(&pdf, limits);
+    match &born {
+        // A scanner PDF: every page is a scan.
+        None => {
+            for number in pdf.page_numbers() {
+                pages.push(scanned(pdf.image(number, limits)?));
+            }
+        }
+        // Born-digital: pages with text as they are, the others scanned.
+        Some(text_pages) => {
+            for (number, page) in pdf.page_numbers().zip(text_pages) {
+                let judged = match &page.text {
+                    Some(text) => JudgedPage::Text {
+                        text: text.clone(),
+                        width_pt: page.width_pt,
+                        height_pt: page.height_pt,
+                    },
+                    None => match pdf.image(number, limits) {
+                        Ok(image) => scanned(image),
+                        Err(DecodeError::Unsupported(_)) => JudgedPage::Text {
+                            text: String::new(),
+                            width_pt: page.width_pt,
+                            height_pt: page.height_pt,
+                        },
+                        Err(e) => return Err(e),
+                    },
+                };
+                pages.push(judged);
+            }
+        }
+    }
+    if pages.is_empty() {
+        return Err(DecodeError::Unreadable("it holds no pages".into()));
+    }
+    Ok(JudgedFile {
+        media,
+        born_digital: born.is_some(),
+        pages,
+    })
 }
 
 fn validate_meta(meta: &UploadMeta) -> Result<RecordMeta, IntakeError> {

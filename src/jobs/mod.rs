@@ -16,7 +16,7 @@ use tracing::Instrument;
 
 use crate::certificate::CertificateClaims;
 use crate::domain::Sha256Digest;
-use crate::intake::decode::{self, Limits};
+use crate::intake::decode::{self, Limits, MediaType};
 use crate::intake::skew;
 use crate::ocr::{OcrError, OcrPool, PageInput};
 use crate::pdfa;
@@ -319,18 +319,27 @@ async fn execute(ctx: &JobContext, job: &Job, progress: Progress) -> Result<Digi
                 .filter(|d| d.abs() >= skew::NEGLIGIBLE_DEGREES);
             // The dpi the counter stated or estimated sizes the PDF page.
             let dpi = p.dpi.or(quality.map(|q| q.dpi));
-            (p.n, p.file_page, file_of(&p.sha256), skew, dpi)
+            (p.n, p.file_page, (p.sha256, file_of(&p.sha256)), skew, dpi)
         })
         .collect();
     let read_numbers: Vec<u32> = to_read.iter().map(|p| p.0).collect();
     let limits = ctx.limits;
     let count = to_read.len();
+    // A multi-page PDF is parsed once for all its pages, not once a page.
+    let mut parsed: Option<(Sha256Digest, decode::Pdf)> = None;
     let read_page = move |i: usize| -> Result<PageInput, OcrError> {
-        let (n, file_page, bytes, skew, dpi) = &to_read[i];
+        let (n, file_page, (digest, bytes), skew, dpi) = &to_read[i];
         let cannot =
             |e: decode::DecodeError| OcrError::Input(format!("page {n} cannot be decoded: {e}"));
-        let mut image = decode::decode_page(bytes, *file_page, &limits).map_err(cannot)?;
-        let mut colour = decode::decode_colour(bytes, *file_page, &limits).map_err(cannot)?;
+        let (mut image, mut colour) = if MediaType::sniff(bytes) == Some(MediaType::Pdf) {
+            if parsed.as_ref().is_none_or(|(d, _)| d != digest) {
+                parsed = Some((*digest, decode::Pdf::parse(bytes, &limits).map_err(cannot)?));
+            }
+            let (_, pdf) = parsed.as_ref().expect("parsed above");
+            (pdf.image(*file_page, &limits).map_err(cannot)?, None)
+        } else {
+            decode::decode_page_and_colour(bytes, *file_page, &limits).map_err(cannot)?
+        };
         // Straighten a crooked page for OCR and the PDF; the stored original
         // stays as it is.
         if let Some(degrees) = skew {
