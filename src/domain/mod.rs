@@ -7,6 +7,7 @@ pub mod kind;
 pub mod role;
 pub mod status;
 pub mod subject;
+pub mod text;
 pub mod validity;
 
 pub use digest::Sha256Digest;

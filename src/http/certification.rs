@@ -15,7 +15,7 @@ use super::errors::{ApiError, ErrorBody};
 use super::records::{READ_ROLES, UPLOAD_ROLES, file_response, not_modified};
 use super::views::RecordView;
 use crate::certificate::CertificateClaims;
-use crate::domain::RecordStatus;
+use crate::domain::{RecordStatus, text};
 use crate::storage::db::Review;
 
 /// Longest review note.
@@ -42,23 +42,6 @@ pub struct ReviewRequest {
     pub officer: String,
     /// What the officer noticed; required when rejecting.
     pub note: Option<String>,
-}
-
-fn clean(field: &str, value: &str, max: usize) -> Result<String, ApiError> {
-    let value = value.trim();
-    if value.chars().count() > max {
-        return Err(ApiError::bad_request(
-            "invalid_review",
-            format!("{field} is longer than {max} characters"),
-        ));
-    }
-    if value.chars().any(|c| c.is_control() && c != '\n') {
-        return Err(ApiError::bad_request(
-            "invalid_review",
-            format!("{field} contains control characters"),
-        ));
-    }
-    Ok(value.to_owned())
 }
 
 /// Review a record against the paper.
@@ -89,21 +72,20 @@ pub async fn review(
     caller.require(UPLOAD_ROLES)?;
     let id = path.into_inner();
     let request = body.into_inner();
-    let officer = clean("officer", &request.officer, MAX_OFFICER)?;
-    if officer.is_empty() {
-        return Err(ApiError::bad_request(
-            "invalid_review",
-            "officer is required: the name of the officer who compared the scan with the paper",
-        ));
-    }
-    let note = match request.note.as_deref() {
-        Some(n) => Some(clean("note", n, MAX_NOTE)?).filter(|n| !n.is_empty()),
-        None => None,
-    };
+    let invalid = |message: String| ApiError::bad_request("invalid_review", message);
+    let officer = text::line("officer", &request.officer, MAX_OFFICER)
+        .map_err(invalid)?
+        .ok_or_else(|| {
+            invalid(
+                "officer is required: the name of the officer who compared the scan with the paper"
+                    .into(),
+            )
+        })?;
+    let note = text::paragraph("note", request.note.as_deref().unwrap_or(""), MAX_NOTE)
+        .map_err(invalid)?;
     if matches!(request.decision, Decision::Reject) && note.is_none() {
-        return Err(ApiError::bad_request(
-            "invalid_review",
-            "a rejection needs a note saying what does not match the paper",
+        return Err(invalid(
+            "a rejection needs a note saying what does not match the paper".into(),
         ));
     }
     let record = state

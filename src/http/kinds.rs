@@ -10,7 +10,7 @@ use super::AppState;
 use super::auth::Caller;
 use super::errors::{ApiError, ErrorBody};
 use crate::domain::validity::ValidityRule;
-use crate::domain::{DocumentKind, Role};
+use crate::domain::{DocumentKind, Role, text};
 use crate::storage::db::KindValidity;
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -107,13 +107,15 @@ pub async fn set(
             "months must be between 1 and 1200",
         ));
     }
-    let note = body.note.trim();
-    if note.is_empty() || note.chars().count() > 500 {
-        return Err(ApiError::bad_request(
-            "invalid_validity",
-            "note must say where the rule comes from (up to 500 characters)",
-        ));
-    }
+    let note = text::paragraph("note", &body.note, 500)
+        .map_err(|m| ApiError::bad_request("invalid_validity", m))?
+        .ok_or_else(|| {
+            ApiError::bad_request(
+                "invalid_validity",
+                "note must say where the rule comes from (up to 500 characters)",
+            )
+        })?;
+    let note = note.as_str();
     let entry = state
         .repo
         .set_validity(kind, body.validity, note, &caller.key_name)

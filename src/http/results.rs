@@ -11,7 +11,7 @@ use super::auth::Caller;
 use super::errors::{ApiError, ErrorBody};
 use super::records::{UploadForm, read_upload, upload_response};
 use super::views::{RecordView, UploadView};
-use crate::domain::{RecordStatus, Role};
+use crate::domain::{RecordStatus, Role, text};
 use crate::storage::db::Origin;
 
 /// Roles that register results.
@@ -96,13 +96,15 @@ pub async fn revoke(
     caller.require(ISSUE_ROLES)?;
     let id = path.into_inner();
     let body = body.into_inner();
-    let reason = body.reason.trim();
-    if reason.is_empty() || reason.chars().count() > 500 || reason.chars().any(char::is_control) {
-        return Err(ApiError::bad_request(
-            "invalid_reason",
-            "give the reason in plain words (up to 500 characters)",
-        ));
-    }
+    let reason = text::paragraph("reason", &body.reason, 500)
+        .map_err(|m| ApiError::bad_request("invalid_reason", m))?
+        .ok_or_else(|| {
+            ApiError::bad_request(
+                "invalid_reason",
+                "give the reason in plain words (up to 500 characters)",
+            )
+        })?;
+    let reason = reason.as_str();
     let record = state
         .repo
         .record(&id)

@@ -433,16 +433,8 @@ fn judge_file(bytes: &[u8], limits: &Limits, paper: Paper) -> Result<JudgedFile,
 
 fn validate_meta(meta: &UploadMeta) -> Result<RecordMeta, IntakeError> {
     let text = |name: &str, value: &Option<String>| -> Result<Option<String>, IntakeError> {
-        match value.as_deref().map(str::trim) {
-            None | Some("") => Ok(None),
-            Some(v) if v.chars().count() > MAX_TEXT_FIELD => Err(IntakeError::InvalidMeta(
-                format!("{name} is longer than {MAX_TEXT_FIELD} characters"),
-            )),
-            Some(v) if v.chars().any(char::is_control) => Err(IntakeError::InvalidMeta(format!(
-                "{name} contains control characters"
-            ))),
-            Some(v) => Ok(Some(v.to_owned())),
-        }
+        crate::domain::text::line(name, value.as_deref().unwrap_or(""), MAX_TEXT_FIELD)
+            .map_err(IntakeError::InvalidMeta)
     };
     if let (Some(issued), Some(until)) = (meta.issued_on, meta.valid_until)
         && until < issued
