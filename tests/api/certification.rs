@@ -154,19 +154,6 @@ async fn pdf_of(app: &TestApp, id: &str) -> Vec<u8> {
     bytes
 }
 
-async fn verify_file(app: &TestApp, bytes: Vec<u8>) -> reqwest::Response {
-    let form = reqwest::multipart::Form::new().part(
-        "file",
-        reqwest::multipart::Part::bytes(bytes).file_name("scan"),
-    );
-    app.client
-        .post(format!("{}/v1/verify", app.url))
-        .multipart(form)
-        .send()
-        .await
-        .unwrap()
-}
-
 #[tokio::test]
 async fn a_confirmed_record_carries_a_certificate_that_an_independent_jose_library_verifies() {
     let app = TestApp::spawn().await;
@@ -402,7 +389,9 @@ async fn anyone_can_verify_the_original_or_the_pdf_and_a_changed_file_does_not_m
     let record = certified_record(&app, "birth_certificate.png").await;
     let id = record["id"].as_str().unwrap();
 
-    let res = verify_file(&app, fixture_bytes("birth_certificate.png")).await;
+    let res = app
+        .verify_file(fixture_bytes("birth_certificate.png"))
+        .await;
     assert_eq!(res.status(), 200);
     let text = res.text().await.unwrap();
     let answer: Value = serde_json::from_str(&text).unwrap();
@@ -422,7 +411,7 @@ async fn anyone_can_verify_the_original_or_the_pdf_and_a_changed_file_does_not_m
     }
 
     let pdf = pdf_of(&app, id).await;
-    let answer: Value = verify_file(&app, pdf.clone()).await.json().await.unwrap();
+    let answer: Value = app.verify_file(pdf.clone()).await.json().await.unwrap();
     assert_eq!(answer["match"], true);
     assert_eq!(answer["matched_as"], "pdf");
     assert_eq!(answer["signature"], "valid");
@@ -442,7 +431,7 @@ async fn anyone_can_verify_the_original_or_the_pdf_and_a_changed_file_does_not_m
     let mut changed = fixture_bytes("birth_certificate.png");
     let middle = changed.len() / 2;
     changed[middle] ^= 0x01;
-    let res = verify_file(&app, changed).await;
+    let res = app.verify_file(changed).await;
     assert_eq!(res.status(), 200);
     assert_eq!(res.json::<Value>().await.unwrap(), json!({"match": false}));
 
@@ -456,7 +445,8 @@ async fn anyone_can_verify_the_original_or_the_pdf_and_a_changed_file_does_not_m
             "UPDATE records SET kind = 'marriage_status_certificate' WHERE id = '{id}'"
         ))
         .await;
-    let answer: Value = verify_file(&app, fixture_bytes("birth_certificate.png"))
+    let answer: Value = app
+        .verify_file(fixture_bytes("birth_certificate.png"))
         .await
         .json()
         .await
@@ -503,7 +493,8 @@ async fn after_a_key_rotation_old_certificates_still_verify_and_new_ones_use_the
     let keys = jwks(&app).await;
     assert_eq!(keys.keys().len(), 2);
     verify_independently(&old_jws, &keys).expect("the old certificate still verifies");
-    let answer: Value = verify_file(&app, fixture_bytes("birth_certificate.png"))
+    let answer: Value = app
+        .verify_file(fixture_bytes("birth_certificate.png"))
         .await
         .json()
         .await

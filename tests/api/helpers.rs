@@ -552,6 +552,27 @@ impl TestApp {
         meta: Option<Value>,
         files: Vec<(String, Vec<u8>)>,
     ) -> reqwest::Response {
+        self.post_files(key, "/v1/records", meta, files).await
+    }
+
+    /// Registers fixture files as a result (`POST /v1/results`).
+    #[allow(dead_code)] // not used by the scale_out tests, which share this file
+    pub async fn register(&self, key: &str, meta: Value, files: &[&str]) -> reqwest::Response {
+        let parts = files
+            .iter()
+            .map(|f| (f.to_string(), fixture_bytes(f)))
+            .collect();
+        self.post_files(key, "/v1/results", Some(meta), parts).await
+    }
+
+    /// Posts the upload shape (`meta` part, `page` parts) to `path`.
+    async fn post_files(
+        &self,
+        key: &str,
+        path: &str,
+        meta: Option<Value>,
+        files: Vec<(String, Vec<u8>)>,
+    ) -> reqwest::Response {
         let mut form = Form::new();
         if let Some(meta) = meta {
             form = form.part(
@@ -565,12 +586,24 @@ impl TestApp {
             form = form.part("page", Part::bytes(bytes).file_name(name));
         }
         self.client
-            .post(format!("{}/v1/records", self.url))
+            .post(format!("{}{path}", self.url))
             .bearer_auth(key)
             .multipart(form)
             .send()
             .await
             .expect("upload request")
+    }
+
+    /// Checks a file with the public `POST /v1/verify` (no key).
+    #[allow(dead_code)] // not used by the scale_out tests, which share this file
+    pub async fn verify_file(&self, bytes: Vec<u8>) -> reqwest::Response {
+        let form = Form::new().part("file", Part::bytes(bytes).file_name("scan"));
+        self.client
+            .post(format!("{}/v1/verify", self.url))
+            .multipart(form)
+            .send()
+            .await
+            .expect("verify request")
     }
 
     pub async fn get(&self, key: &str, path: &str) -> reqwest::Response {

@@ -24,25 +24,7 @@ async fn post(app: &TestApp, key: &str, path: &str, body: Value) -> reqwest::Res
 }
 
 async fn register_result(app: &TestApp, issuer: &str, meta: Value, file: &str) -> Value {
-    let form = reqwest::multipart::Form::new()
-        .part(
-            "meta",
-            reqwest::multipart::Part::text(meta.to_string())
-                .mime_str("application/json")
-                .unwrap(),
-        )
-        .part(
-            "page",
-            reqwest::multipart::Part::bytes(fixture_bytes(file)).file_name(file.to_owned()),
-        );
-    let res = app
-        .client
-        .post(format!("{}/v1/results", app.url))
-        .bearer_auth(issuer)
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
+    let res = app.register(issuer, meta, &[file]).await;
     let status = res.status();
     let body: Value = res.json().await.unwrap();
     assert_eq!(status, 202, "{body:#}");
@@ -76,16 +58,8 @@ async fn reuse_check(app: &TestApp, key: &str, on: &str, required: Value) -> Vec
 }
 
 async fn verify_file(app: &TestApp, file: &str) -> Value {
-    let form = reqwest::multipart::Form::new().part(
-        "file",
-        reqwest::multipart::Part::bytes(fixture_bytes(file)).file_name("f"),
-    );
-    app.client
-        .post(format!("{}/v1/verify", app.url))
-        .multipart(form)
-        .send()
+    app.verify_file(fixture_bytes(file))
         .await
-        .unwrap()
         .json()
         .await
         .unwrap()
@@ -175,31 +149,13 @@ async fn a_born_digital_result_is_certified_on_registration_and_reused_in_a_late
     );
 
     // A born-digital PDF is its own record: it cannot be mixed with scans.
-    let form = reqwest::multipart::Form::new()
-        .part(
-            "meta",
-            reqwest::multipart::Part::text(
-                result_meta("marriage_status_certificate", "2026-11-02", "46/2026").to_string(),
-            ),
-        )
-        .part(
-            "page",
-            reqwest::multipart::Part::bytes(fixture_bytes("birth_certificate.png"))
-                .file_name("a.png"),
-        )
-        .part(
-            "page",
-            reqwest::multipart::Part::bytes(fixture_bytes("born_digital_result.pdf"))
-                .file_name("b.pdf"),
-        );
     let res = app
-        .client
-        .post(format!("{}/v1/results", app.url))
-        .bearer_auth(&issuer)
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
+        .register(
+            &issuer,
+            result_meta("marriage_status_certificate", "2026-11-02", "46/2026"),
+            &["birth_certificate.png", "born_digital_result.pdf"],
+        )
+        .await;
     assert_eq!(res.status(), 400);
     assert_eq!(res.json::<Value>().await.unwrap()["code"], "mixed_upload");
 
@@ -212,25 +168,13 @@ async fn a_born_digital_result_is_certified_on_registration_and_reused_in_a_late
         )
         .await;
     assert_eq!(res.status(), 403, "issuers do not scan at the counter");
-    let form = reqwest::multipart::Form::new()
-        .part(
-            "meta",
-            reqwest::multipart::Part::text(
-                json!({"subject_id": SUBJECT, "kind": "cccd"}).to_string(),
-            ),
-        )
-        .part(
-            "page",
-            reqwest::multipart::Part::bytes(fixture_bytes("cccd_front.jpg")).file_name("c.jpg"),
-        );
     let res = app
-        .client
-        .post(format!("{}/v1/results", app.url))
-        .bearer_auth(&issuer)
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
+        .register(
+            &issuer,
+            json!({"subject_id": SUBJECT, "kind": "cccd"}),
+            &["cccd_front.jpg"],
+        )
+        .await;
     assert_eq!(res.status(), 400);
     let err: Value = res.json().await.unwrap();
     assert_eq!(err["code"], "invalid_meta");
