@@ -236,7 +236,12 @@ pub async fn pdf(
     if let Some(not_modified) = not_modified(&req, &rendition.sha256) {
         return Ok(not_modified);
     }
-    let bytes = state.blobs.get_rendition(&rendition.sha256).await?;
+    // A born-digital PDF is its own searchable PDF, kept among the originals.
+    let bytes = if record.pages.iter().any(|p| p.sha256 == rendition.sha256) {
+        state.blobs.get_original(&rendition.sha256).await?
+    } else {
+        state.blobs.get_rendition(&rendition.sha256).await?
+    };
     Ok(
         file_response(&rendition.sha256, ContentType(mime::APPLICATION_PDF))
             .insert_header((

@@ -391,31 +391,36 @@ async fn execute(ctx: &JobContext, job: &Job, progress: Progress) -> Result<Digi
         })
         .collect();
 
-    // The searchable PDF: a born-digital PDF already is one (and rewriting it
-    // would break its signature); scans get Tesseract's, made archival.
-    let pdf = match (born_digital, document) {
-        (true, _) => file_of(&record.pages[0].sha256).to_vec(),
+    // The searchable PDF: a born-digital PDF already is one, and stays where
+    // it is, among the originals (rewriting it would break its signature;
+    // copying it would store it twice). Scans get Tesseract's, made archival.
+    let rendition = match (born_digital, document) {
+        (true, _) => Rendition {
+            sha256: record.pages[0].sha256,
+            bytes: record.pages[0].bytes,
+        },
         (false, Some(document)) => {
             let archival = pdfa::Metadata {
                 title,
                 created: record.created_at,
             };
-            spawn_blocking_in_span(move || pdfa::make_archival(&document.pdf, &archival))
+            let pdf = spawn_blocking_in_span(move || pdfa::make_archival(&document.pdf, &archival))
                 .await
                 .map_err(|e| JobFailure::transient(e.to_string()))?
                 .map_err(|e| {
                     JobFailure::permanent(format!("the searchable PDF cannot be finished: {e}"))
-                })?
+                })?;
+            let rendition = Rendition {
+                sha256: Sha256Digest::of(&pdf),
+                bytes: pdf.len() as u64,
+            };
+            ctx.blobs
+                .put_rendition(&rendition.sha256, bytes::Bytes::from(pdf))
+                .await?;
+            rendition
         }
         (false, None) => return Err(JobFailure::permanent("the record has no pages")),
     };
-    let rendition = Rendition {
-        sha256: Sha256Digest::of(&pdf),
-        bytes: pdf.len() as u64,
-    };
-    ctx.blobs
-        .put_rendition(&rendition.sha256, bytes::Bytes::from(pdf))
-        .await?;
 
     let certification = if record.origin == Origin::Issued {
         let signer = ctx.signer.as_ref().ok_or_else(|| {
