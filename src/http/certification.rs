@@ -163,6 +163,7 @@ fn invalid_transition(from: RecordStatus, to: RecordStatus) -> ApiError {
     get, path = "/v1/records/{id}/certificate", tag = "certification",
     params(("id" = String, Path, description = "Record id"), ("X-Purpose" = Option<String>, Header, description = "The dossier code this read is for (or query `purpose`); required for reader keys")),
     responses(
+        (status = 400, description = "purpose_required (reader keys), invalid_purpose", body = ErrorBody),
         (status = 200, description = "JWS compact serialisation", content_type = "application/jose", body = String),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, description = "not_found: no such record, or it is not certified", body = ErrorBody),
@@ -201,6 +202,7 @@ pub async fn certificate(
     get, path = "/v1/records/{id}/pdf", tag = "certification",
     params(("id" = String, Path, description = "Record id"), ("X-Purpose" = Option<String>, Header, description = "The dossier code this read is for (or query `purpose`); required for reader keys")),
     responses(
+        (status = 400, description = "purpose_required (reader keys), invalid_purpose", body = ErrorBody),
         (status = 200, description = "The PDF", content_type = "application/pdf"),
         (status = 304, description = "Not modified"),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),

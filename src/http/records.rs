@@ -50,7 +50,7 @@ pub struct UploadForm {
     responses(
         (status = 202, description = "Stored; OCR queued", body = UploadView),
         (status = 200, description = "Already on file (duplicate)", body = UploadView),
-        (status = 400, description = "invalid_subject_id, unknown_kind, missing_pages, missing_meta, invalid_meta, unexpected_part, invalid_multipart", body = ErrorBody),
+        (status = 400, description = "invalid_subject_id, unknown_kind, missing_pages, missing_meta, invalid_meta, unexpected_part, invalid_multipart, mixed_upload (a born-digital PDF sent with other files)", body = ErrorBody),
         (status = 401, description = "unauthorized", body = ErrorBody),
         (status = 403, description = "forbidden", body = ErrorBody),
         (status = 413, description = "image_too_large: file, upload or page dimensions past the limits", body = ErrorBody),
@@ -97,6 +97,7 @@ pub(super) fn upload_response(submitted: Submitted) -> HttpResponse {
     get, path = "/v1/records/{id}", tag = "records",
     params(("id" = String, Path, description = "Record id"), ("X-Purpose" = Option<String>, Header, description = "The dossier code this read is for (or query `purpose`); required for reader keys")),
     responses(
+        (status = 400, description = "purpose_required (reader keys), invalid_purpose", body = ErrorBody),
         (status = 200, body = RecordView),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, description = "not_found", body = ErrorBody),
@@ -127,6 +128,7 @@ pub async fn get_record(
     get, path = "/v1/records/{id}/pages/{n}", tag = "records",
     params(("id" = String, Path, description = "Record id"), ("n" = u32, Path, description = "Page number, from 1"), ("X-Purpose" = Option<String>, Header, description = "The dossier code this read is for (or query `purpose`); required for reader keys")),
     responses(
+        (status = 400, description = "purpose_required (reader keys), invalid_purpose", body = ErrorBody),
         (status = 200, description = "The original bytes", content_type = "application/octet-stream"),
         (status = 304, description = "Not modified"),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),

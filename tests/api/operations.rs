@@ -89,12 +89,55 @@ async fn info_logs_never_contain_id_numbers_names_or_document_text() {
         .await;
     app.get(&app.intake_key, &format!("/v1/subjects/{SUBJECT}/records"))
         .await;
+    // Review, a citizen's link, a reuse check: names and tokens stay out too.
+    let id = body["id"].as_str().unwrap();
+    let post = |path: String, json: serde_json::Value| {
+        app.client
+            .post(format!("{}{path}", app.url))
+            .bearer_auth(&app.intake_key)
+            .json(&json)
+            .send()
+    };
+    let res = post(
+        format!("/v1/records/{id}/review"),
+        serde_json::json!({"decision": "confirm", "officer": "Lê Thị Hoa"}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(res.status(), 200);
+    let link: serde_json::Value = post(
+        format!("/v1/subjects/{SUBJECT}/citizen-links"),
+        serde_json::json!({}),
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    let url = link["url"].as_str().unwrap();
+    assert_eq!(app.client.get(url).send().await.unwrap().status(), 200);
+    let res = post(
+        "/v1/reuse-check".into(),
+        serde_json::json!({"subject_id": SUBJECT, "dossier_code": "000.00.00.H00-261123-0001", "required": [{"kind": "birth_certificate"}]}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(res.status(), 200);
+    let token = url.rsplit('/').next().unwrap();
     let log = app.log();
     assert!(
         log.contains("record digitised"),
         "the log should say what happened:\n{log}"
     );
-    for secret in [SUBJECT, "NGUYỄN", "Nguyễn", "KHAI SINH", "Bệnh viện"] {
+    for secret in [
+        SUBJECT,
+        "NGUYỄN",
+        "Nguyễn",
+        "KHAI SINH",
+        "Bệnh viện",
+        "Lê Thị Hoa",
+        token,
+    ] {
         assert!(!log.contains(secret), "the log contains {secret:?}:\n{log}");
     }
 }
