@@ -37,7 +37,7 @@ use super::{
         reuse::ReuseCheck, reuse::Requirement, reuse::ReuseAnswer, reuse::ReuseItem, reuse::ItemStatus, reuse::Reason,
         reuse::ReuseStatsView, reuse::Count,
         kinds::KindList, kinds::KindView, kinds::SetValidity, crate::domain::validity::ValidityRule,
-        subjects::AccessLogView, subjects::AccessEntryView,
+        subjects::AccessLogView, crate::storage::db::AccessEntry,
         citizen::NewLink, citizen::LinkView, citizen::CitizenPage, citizen::CitizenRecord, citizen::CitizenAccess
     )),
     modifiers(&ApiKeyScheme),

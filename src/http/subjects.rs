@@ -10,7 +10,7 @@ use super::errors::{ApiError, ErrorBody};
 use super::records::READ_ROLES;
 use super::views::{RecordList, RecordView};
 use crate::domain::{DocumentKind, Role, SubjectId};
-use crate::storage::db::RecordQuery;
+use crate::storage::db::{AccessEntry, RecordQuery};
 
 const DEFAULT_LIMIT: u32 = 50;
 const MAX_LIMIT: u32 = 500;
@@ -103,25 +103,7 @@ pub struct AccessLogParams {
 pub struct AccessLogView {
     /// Newest first. Each entry carries the previous entry's hash (`prev_hash`)
     /// and its own (`hash`): the chain `sohoa audit verify` checks.
-    pub entries: Vec<AccessEntryView>,
-}
-
-#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
-pub struct AccessEntryView {
-    pub seq: i64,
-    /// RFC 3339, UTC.
-    pub at: String,
-    pub key_name: String,
-    pub role: String,
-    pub subject_id: String,
-    pub record_id: Option<String>,
-    /// The dossier the read was for.
-    pub purpose: Option<String>,
-    /// `list_records`, `read_record`, `read_page`, `read_pdf`,
-    /// `read_certificate`, `read_dossier`, `reuse_check` or `citizen_view`.
-    pub action: String,
-    pub prev_hash: String,
-    pub hash: String,
+    pub entries: Vec<AccessEntry>,
 }
 
 /// Every read of an owner's papers: who, when, for which dossier, what.
@@ -148,20 +130,6 @@ pub async fn access_log(
     let entries = state
         .repo
         .subject_access_log(subject.as_str(), limit)
-        .await?
-        .into_iter()
-        .map(|e| AccessEntryView {
-            seq: e.seq,
-            at: e.at,
-            key_name: e.key_name,
-            role: e.role,
-            subject_id: e.subject_id,
-            record_id: e.record_id,
-            purpose: e.purpose,
-            action: e.action,
-            prev_hash: e.prev_hash,
-            hash: e.hash,
-        })
-        .collect();
+        .await?;
     Ok(HttpResponse::Ok().json(AccessLogView { entries }))
 }

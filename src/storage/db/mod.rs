@@ -328,19 +328,26 @@ pub struct NewAccess {
     pub action: String,
 }
 
-/// An entry of the access ledger as stored.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// An entry of the access ledger as stored (and as the access-log
+/// endpoint shows it: the hashed fields are the stored ones).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct AccessEntry {
     pub seq: i64,
     /// RFC 3339, UTC, microseconds: exactly what is hashed.
     pub at: String,
+    /// The API key (or citizen link) that read.
     pub key_name: String,
     pub role: String,
     pub subject_id: String,
     pub record_id: Option<String>,
+    /// The dossier the read was for.
     pub purpose: Option<String>,
+    /// `list_records`, `read_record`, `read_page`, `read_pdf`,
+    /// `read_certificate`, `read_dossier`, `reuse_check` or `citizen_view`.
     pub action: String,
+    /// The previous entry's hash (64 zeros for the first).
     pub prev_hash: String,
+    /// SHA-256 of this entry's canonical JSON and `prev_hash`.
     pub hash: String,
 }
 
