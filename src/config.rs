@@ -9,8 +9,14 @@ use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
 
+use crate::domain::AgencyId;
+
 /// Used in dossier codes until `SOHOA_AGENCY_ID` is set (the start-up log says so).
 pub const PLACEHOLDER_AGENCY_ID: &str = "000.00.00.H00";
+
+fn placeholder_agency() -> AgencyId {
+    AgencyId::parse(PLACEHOLDER_AGENCY_ID).expect("the placeholder is a well-formed agency ID")
+}
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -68,6 +74,9 @@ pub struct Settings {
     /// given (`SOHOA_PUBLIC_URL`, e.g. `https://sohoa.hanoi.gov.vn`); empty
     /// means the address the request came to.
     pub public_url: String,
+    /// `agency_id` parsed, or the placeholder: set by [`Settings::load`].
+    #[serde(skip, default = "placeholder_agency")]
+    agency: AgencyId,
 }
 
 impl Default for Settings {
@@ -94,6 +103,7 @@ impl Default for Settings {
             signing_key_dir: String::new(),
             verify_per_minute: 30,
             public_url: String::new(),
+            agency: placeholder_agency(),
         }
     }
 }
@@ -133,10 +143,14 @@ impl Settings {
         figment = figment
             .merge(Env::prefixed("SOHOA_").ignore(&["config"]))
             .merge(Serialized::defaults(flags));
-        let settings: Settings = figment
+        let mut settings: Settings = figment
             .extract()
             .map_err(|e| ConfigError::Invalid(Box::new(e)))?;
         settings.check()?;
+        if !settings.agency_id.is_empty() {
+            settings.agency = AgencyId::parse(&settings.agency_id)
+                .map_err(|e| ConfigError::Value(format!("agency_id: {e}")))?;
+        }
         Ok(settings)
     }
 
@@ -152,10 +166,6 @@ impl Settings {
                 "max_pages, max_file_bytes and max_page_pixels must be above zero".into(),
             ));
         }
-        if !self.agency_id.is_empty() {
-            crate::domain::AgencyId::parse(&self.agency_id)
-                .map_err(|e| ConfigError::Value(format!("agency_id: {e}")))?;
-        }
         if self.verify_per_minute == 0 {
             return Err(ConfigError::Value(
                 "verify_per_minute must be above zero".into(),
@@ -170,13 +180,8 @@ impl Settings {
     }
 
     /// This instance's agency, or the placeholder.
-    pub fn agency(&self) -> crate::domain::AgencyId {
-        let id = if self.agency_id.is_empty() {
-            PLACEHOLDER_AGENCY_ID
-        } else {
-            &self.agency_id
-        };
-        crate::domain::AgencyId::parse(id).expect("checked when the settings were loaded")
+    pub fn agency(&self) -> &AgencyId {
+        &self.agency
     }
 
     pub fn database_url(&self) -> String {
@@ -266,6 +271,18 @@ mod tests {
                 "sohoa.example.toml does not explain {key}"
             );
         }
+    }
+
+    #[test]
+    fn the_agency_is_parsed_once_and_a_malformed_one_stops_the_start() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("sohoa.toml");
+        std::fs::write(&file, "agency_id = \"000.00.06.H56\"\n").unwrap();
+        let s = Settings::load(Some(&file), Default::default()).unwrap();
+        assert_eq!(s.agency().as_str(), "000.00.06.H56");
+        std::fs::write(&file, "agency_id = \"H56\"\n").unwrap();
+        assert!(Settings::load(Some(&file), Default::default()).is_err());
+        assert_eq!(Settings::default().agency().as_str(), PLACEHOLDER_AGENCY_ID);
     }
 
     #[test]

@@ -1,23 +1,29 @@
 //! sohoa: digitise, sign and reuse the papers citizens hand in at Vietnam's
-//! one-stop-shop counters. Read top-down: `domain` (pure rules, validity
-//! included) → `storage` (bytes and rows) → `intake` (what happens while the
-//! citizen waits) → `ocr`, `pdfa` and `jobs` (slow work: text and the
-//! searchable PDF) → `signing` and `certificate` (the agency's signature),
-//! `catalogue` (validity applied), `verification`, `ledger` (the access
-//! ledger's chain) → `http` (the API) → `startup` (wiring).
+//! one-stop-shop counters. Read top-down; each layer depends only on those
+//! below it:
+//!
+//! - `cli`, `http`: adapters — parse, call an operation, render;
+//! - `startup`, `config`, `telemetry`: wiring, settings, logs;
+//! - `ops`: one function per thing a person or system does, with its rules;
+//! - `jobs`: the durable queue's workers and the digitisation job;
+//! - `reading`, `pdf`, `signing`, `ledger`: text recognition, the searchable
+//!   PDF, the agency's signature, the access ledger's chain;
+//! - `imaging`: pixels — decoding, the counter's gate, straightening;
+//! - `storage`: bytes (`blobs`) and rows (`db`);
+//! - `domain`, `error_code`: nouns and rules, and every error code, no I/O.
 
-pub mod catalogue;
-pub mod certificate;
+pub mod cli;
 pub mod config;
 pub mod domain;
+pub mod error_code;
 pub mod http;
-pub mod intake;
+pub mod imaging;
 pub mod jobs;
 pub mod ledger;
-pub mod ocr;
-pub mod pdfa;
+pub mod ops;
+pub mod pdf;
+pub mod reading;
 pub mod signing;
 pub mod startup;
 pub mod storage;
 pub mod telemetry;
-pub mod verification;

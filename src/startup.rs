@@ -10,16 +10,17 @@ use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
+use utoipa_actix_web::AppExt;
 
 use crate::config::Settings;
 use crate::http::{self, AppState};
-use crate::intake::Intake;
-use crate::intake::decode::Limits;
+use crate::imaging::decode::Limits;
 use crate::jobs::{self, JobContext};
-use crate::ocr::OcrPool;
+use crate::ops;
+use crate::reading::OcrPool;
 use crate::signing::AgencySigner;
 use crate::storage::blobs::BlobStore;
-use crate::storage::db::{self, Repository};
+use crate::storage::db::{self, Repo};
 
 /// How long shutdown waits for workers to finish the record they are reading.
 const WORKER_GRACE: Duration = Duration::from_secs(30);
@@ -28,7 +29,7 @@ const WORKER_GRACE: Duration = Duration::from_secs(30);
 #[derive(Clone)]
 pub struct Services {
     pub settings: Arc<Settings>,
-    pub repo: Arc<dyn Repository>,
+    pub repo: Arc<dyn Repo>,
     pub blobs: BlobStore,
     pub jobs_queued: Arc<Notify>,
 }
@@ -60,15 +61,20 @@ impl Services {
         }
     }
 
-    pub fn intake(&self) -> Intake {
-        Intake::new(
-            self.repo.clone(),
-            self.blobs.clone(),
-            self.limits(),
-            self.settings.min_dpi,
-            self.settings.job_max_attempts,
-            self.jobs_queued.clone(),
-        )
+    /// What the operations work with, signing with `signer`.
+    pub fn context(&self, signer: Arc<AgencySigner>) -> ops::Context {
+        ops::Context {
+            repo: self.repo.clone(),
+            blobs: self.blobs.clone(),
+            agency: self.settings.agency().clone(),
+            signer,
+            intake: ops::intake::Rules {
+                limits: self.limits(),
+                min_dpi: self.settings.min_dpi,
+                max_attempts: self.settings.job_max_attempts,
+            },
+            jobs_queued: self.jobs_queued.clone(),
+        }
     }
 
     /// An OCR pool sized from the settings.
@@ -85,7 +91,9 @@ impl Services {
     /// published for `GET /v1/signing-keys`.
     pub async fn signer(&self) -> anyhow::Result<AgencySigner> {
         let dir = self.settings.signing_key_dir();
-        let (signer, created) = AgencySigner::load_or_create(&dir)?;
+        let (signer, created) = ops::keys::signer(self.repo.as_ref(), &dir, self.settings.agency())
+            .await
+            .context("loading the signing key and publishing it")?;
         if created {
             tracing::warn!(
                 folder = %dir.display(),
@@ -93,10 +101,6 @@ impl Services {
                 "made a new agency signing key; back up this folder, and share it between instances or let each keep its own"
             );
         }
-        self.repo
-            .publish_signing_key(&signer.published(self.settings.agency().as_str()))
-            .await
-            .context("publishing the signing key")?;
         Ok(signer)
     }
 
@@ -110,7 +114,7 @@ impl Services {
             lease: self.settings.job_lease(),
             jobs_queued: self.jobs_queued.clone(),
             signer,
-            agency_id: self.settings.agency().as_str().to_owned(),
+            agency_id: self.settings.agency().clone(),
         }
     }
 }
@@ -174,19 +178,21 @@ impl Application {
             tracing::info!("running without workers: OCR jobs wait for a `sohoa worker`");
             Vec::new()
         };
+        let openapi = serde_json::to_value(http::openapi::document())
+            .context("building the OpenAPI document")?;
         let state = web::Data::new(AppState {
-            repo: services.repo.clone(),
-            blobs: services.blobs.clone(),
-            intake: Arc::new(services.intake()),
+            cx: services.context(signer),
             settings: services.settings.clone(),
-            signer,
             verify_limiter: http::VerifyLimiter::new(services.settings.verify_per_minute),
+            openapi: Arc::new(openapi),
         });
         let server = HttpServer::new(move || {
             App::new()
+                .into_utoipa_app()
                 .app_data(state.clone())
-                .wrap(from_fn(http::log_requests))
                 .configure(http::routes)
+                .into_app()
+                .wrap(from_fn(http::log_requests))
         })
         .shutdown_timeout(30)
         .listen(listener)?

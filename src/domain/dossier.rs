@@ -6,7 +6,9 @@
 
 use std::fmt;
 
-use chrono::{FixedOffset, NaiveDate, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+
+use super::SubjectId;
 
 /// Viet Nam's time zone (no daylight saving): dossier dates are local dates.
 pub fn vietnam_today() -> NaiveDate {
@@ -118,6 +120,51 @@ impl fmt::Display for DossierCode {
     }
 }
 
+/// An open dossier: one citizen's application for one procedure.
+#[derive(Debug, Clone)]
+pub struct Dossier {
+    pub code: DossierCode,
+    pub agency_id: AgencyId,
+    pub subject_id: SubjectId,
+    pub procedure_code: ProcedureCode,
+    pub opened_by: String,
+    pub opened_at: DateTime<Utc>,
+}
+
+/// An administrative procedure's code in the national catalogue, e.g.
+/// `1.001193`: printable, without spaces, at most 64 characters.
+#[derive(Clone, PartialEq, Eq, Hash, Debug)]
+pub struct ProcedureCode(String);
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("procedure_code must be the procedure's catalogue code, e.g. 1.001193")]
+pub struct ProcedureCodeError;
+
+impl ProcedureCode {
+    pub const MAX_LEN: usize = 64;
+
+    pub fn parse(input: &str) -> Result<Self, ProcedureCodeError> {
+        let code = input.trim();
+        if code.is_empty()
+            || code.len() > Self::MAX_LEN
+            || code.chars().any(|c| c.is_control() || c.is_whitespace())
+        {
+            return Err(ProcedureCodeError);
+        }
+        Ok(Self(code.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for ProcedureCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -164,6 +211,17 @@ mod tests {
         );
         assert_eq!(code.to_string(), "000.00.06.H56-260102-12345");
         assert_eq!(DossierCode::parse(&code.to_string()).unwrap(), code);
+    }
+
+    #[test]
+    fn procedure_codes_are_trimmed_and_may_not_hold_spaces() {
+        assert_eq!(
+            ProcedureCode::parse(" 1.001193 ").unwrap().as_str(),
+            "1.001193"
+        );
+        for bad in ["", "1 001", &"9".repeat(65), "1.0\u{0}"] {
+            assert!(ProcedureCode::parse(bad).is_err(), "{bad:?}");
+        }
     }
 
     #[test]

@@ -88,8 +88,18 @@ impl fmt::Display for DocumentKind {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown document kind {0:?}")]
+#[error("unknown document kind {0:?}; use one of: {kinds}", kinds = DocumentKind::codes())]
 pub struct UnknownKind(pub String);
+
+impl DocumentKind {
+    /// A kind code as sent, or none when empty.
+    pub fn parse_optional(code: Option<&str>) -> Result<Option<Self>, UnknownKind> {
+        match code.map(str::trim) {
+            None | Some("") => Ok(None),
+            Some(code) => code.parse().map(Some),
+        }
+    }
+}
 
 impl FromStr for DocumentKind {
     type Err = UnknownKind;

@@ -1,9 +1,26 @@
-//! Pure types and rules of the one-stop digitisation domain. Nothing here does
-//! I/O: every type is parsed once at the edge (`parse`) and is valid from then on.
+//! The nouns and rules of one-stop digitisation, with no I/O. Every type is
+//! parsed once at the edge (`parse`) and is valid from then on; storage maps
+//! its rows to these types, and every layer above speaks them.
+//!
+//! - `subject`, `dossier`, `kind`, `role`: identifiers and catalogues;
+//! - `record`, `quality`, `status`: a digitised paper, its pages and its life;
+//! - `validity`, `catalogue`, `reuse`: when a paper may be relied on, and
+//!   whether a procedure must ask for it again;
+//! - `access`: the access ledger's entries and their hash chain;
+//! - `link`, `key`, `job`: citizen links, API and signing keys, queued work;
+//! - `digest`, `text`: SHA-256 names and the rule for free text.
 
+pub mod access;
+pub mod catalogue;
 pub mod digest;
 pub mod dossier;
+pub mod job;
+pub mod key;
 pub mod kind;
+pub mod link;
+pub mod quality;
+pub mod record;
+pub mod reuse;
 pub mod role;
 pub mod status;
 pub mod subject;
@@ -11,8 +28,12 @@ pub mod text;
 pub mod validity;
 
 pub use digest::Sha256Digest;
-pub use dossier::{AgencyId, DossierCode};
+pub use dossier::{AgencyId, Dossier, DossierCode, ProcedureCode};
 pub use kind::DocumentKind;
+pub use record::{
+    Certification, NewPage, NewRecord, Origin, Page, PageText, Record, RecordMeta, Rendition,
+    Review, TextSource, Withdrawal,
+};
 pub use role::Role;
 pub use status::RecordStatus;
 pub use subject::SubjectId;

@@ -61,6 +61,31 @@ impl FromStr for Role {
     }
 }
 
+/// Who performs an operation: an API key or an officer's account, with its role.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    /// The key's name, or the officer's username.
+    pub name: String,
+    pub role: Role,
+}
+
+impl Actor {
+    pub fn key(name: &str, role: Role) -> Self {
+        Self {
+            name: name.to_owned(),
+            role,
+        }
+    }
+
+    /// How the access ledger names this actor.
+    pub fn reader(&self) -> super::access::Reader {
+        super::access::Reader {
+            name: self.name.clone(),
+            role: self.role.as_str().to_owned(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -48,7 +48,23 @@ impl RecordStatus {
         }
     }
 
-    /// Whether a record may move from `self` to `next`.
+    /// Records that still stand for their paper: a failed, rejected, revoked
+    /// or superseded record no longer does (the same files may be recorded
+    /// again, and it is never reused).
+    pub const LIVE: [RecordStatus; 3] = [
+        RecordStatus::Processing,
+        RecordStatus::PendingReview,
+        RecordStatus::Certified,
+    ];
+
+    pub fn is_live(self) -> bool {
+        Self::LIVE.contains(&self)
+    }
+
+    /// Whether a record may move from `self` to `next` by an officer's or an
+    /// issuer's decision, or when its processing ends. (A result registered by
+    /// its issuer goes from `processing` to `certified` in one step: see
+    /// [`Origin::digitised_status`](super::record::Origin::digitised_status).)
     pub fn can_become(self, next: RecordStatus) -> bool {
         use RecordStatus::*;
         matches!(
@@ -101,5 +117,13 @@ mod tests {
         assert!(!Rejected.can_become(Certified));
         assert!(!Revoked.can_become(Certified));
         assert!(!Failed.can_become(PendingReview));
+    }
+
+    #[test]
+    fn failed_rejected_and_withdrawn_records_are_not_live() {
+        for st in RecordStatus::ALL {
+            let live = !matches!(st, Failed | Rejected | Revoked | Superseded);
+            assert_eq!(st.is_live(), live, "{st}");
+        }
     }
 }

@@ -5,10 +5,10 @@
 //! certified record is ever valid. A procedure may demand freshness on top
 //! (issued within N days): see [`Freshness`].
 
-use chrono::{Days, Months, NaiveDate};
+use chrono::{DateTime, Days, Months, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::RecordStatus;
+use super::{DocumentKind, RecordStatus};
 
 /// A kind's default validity, from the catalogue.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -43,6 +43,20 @@ impl ValidityRule {
         }
     }
 }
+
+/// A kind's entry in the validity catalogue.
+#[derive(Debug, Clone)]
+pub struct KindValidity {
+    pub kind: DocumentKind,
+    pub rule: ValidityRule,
+    /// Where the rule comes from.
+    pub note: String,
+    pub updated_by: Option<String>,
+    pub updated_at: Option<DateTime<Utc>>,
+}
+
+/// Longest period a months rule may give.
+pub const MAX_MONTHS: u32 = 1200;
 
 /// When a paper stops being valid.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,6 +1,6 @@
 //! `/healthz`: is this instance able to serve? No key needed.
 
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpResponse, get, web};
 use serde::Serialize;
 
 use super::AppState;
@@ -16,18 +16,19 @@ pub struct Health {
 
 /// Health check: answers 200 when the database and blob store respond, 503 otherwise.
 #[utoipa::path(
-    get, path = "/healthz", tag = "operations",
+    tag = "operations",
     responses((status = 200, body = Health), (status = 503, body = Health))
 )]
+#[get("/healthz")]
 pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
-    let database = match state.repo.ping().await {
+    let database = match state.cx.repo.ping().await {
         Ok(()) => "ok",
         Err(e) => {
             tracing::warn!(error = %e, "health check: database unavailable");
             "unavailable"
         }
     };
-    let blobs = match state.blobs.ping().await {
+    let blobs = match state.cx.blobs.ping().await {
         Ok(()) => "ok",
         Err(e) => {
             tracing::warn!(error = %e, "health check: blob store unavailable");

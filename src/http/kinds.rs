@@ -2,16 +2,16 @@
 //! data. `GET /v1/catalogue/kinds` for any key; `PUT
 //! /v1/catalogue/kinds/{kind}` for admins.
 
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpResponse, get, put, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::AppState;
 use super::auth::Caller;
 use super::errors::{ApiError, ErrorBody};
-use crate::domain::validity::ValidityRule;
-use crate::domain::{DocumentKind, Role, text};
-use crate::storage::db::KindValidity;
+use crate::domain::DocumentKind;
+use crate::domain::validity::{KindValidity, ValidityRule};
+use crate::ops::catalogue;
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct KindView {
@@ -47,12 +47,13 @@ pub struct KindList {
 
 /// The document kinds and the default validity of each.
 #[utoipa::path(
-    get, path = "/v1/catalogue/kinds", tag = "catalogue",
+    tag = "catalogue",
     responses((status = 200, body = KindList), (status = 401, body = ErrorBody)),
     security(("api_key" = []))
 )]
+#[get("/catalogue/kinds")]
 pub async fn list(state: web::Data<AppState>, _caller: Caller) -> Result<HttpResponse, ApiError> {
-    let kinds = state.repo.validity_catalogue().await?;
+    let kinds = catalogue::kinds(&state.cx).await?;
     Ok(HttpResponse::Ok().json(KindList {
         kinds: kinds.into_iter().map(KindView::from).collect(),
     }))
@@ -71,7 +72,7 @@ pub struct SetValidity {
 
 /// Change a kind's default validity (admins).
 #[utoipa::path(
-    put, path = "/v1/catalogue/kinds/{kind}", tag = "catalogue",
+    tag = "catalogue",
     params(("kind" = String, Path, description = "Document kind code")),
     request_body = SetValidity,
     responses(
@@ -81,45 +82,21 @@ pub struct SetValidity {
     ),
     security(("api_key" = []))
 )]
+#[put("/catalogue/kinds/{kind}")]
 pub async fn set(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<String>,
     body: web::Json<SetValidity>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(&[Role::Admin])?;
-    let code = path.into_inner();
-    let kind: DocumentKind = code.parse().map_err(|_| {
-        ApiError::bad_request(
-            "unknown_kind",
-            format!(
-                "unknown document kind {code:?}; use one of: {}",
-                DocumentKind::codes()
-            ),
-        )
-    })?;
     let body = body.into_inner();
-    if let ValidityRule::MonthsFromIssue { months } = body.validity
-        && !(1..=1200).contains(&months)
-    {
-        return Err(ApiError::bad_request(
-            "invalid_validity",
-            "months must be between 1 and 1200",
-        ));
-    }
-    let note = text::paragraph("note", &body.note, 500)
-        .map_err(|m| ApiError::bad_request("invalid_validity", m))?
-        .ok_or_else(|| {
-            ApiError::bad_request(
-                "invalid_validity",
-                "note must say where the rule comes from (up to 500 characters)",
-            )
-        })?;
-    let note = note.as_str();
-    let entry = state
-        .repo
-        .set_validity(kind, body.validity, note, &caller.key_name)
-        .await?;
-    tracing::info!(kind = %kind, "validity rule changed");
+    let entry = catalogue::set_validity(
+        &state.cx,
+        &caller.0,
+        &path.into_inner(),
+        body.validity,
+        &body.note,
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(KindView::from(entry)))
 }

@@ -1,12 +1,16 @@
-//! The HTTP API. The route table is here, in one place; each resource has its
-//! own file; handlers hold no SQL and call `intake`, `storage` and friends.
+//! The HTTP API. Each resource has its own file; each handler parses the
+//! request, calls one operation (`crate::ops`) and renders its answer — no
+//! SQL and no rules here. Routes and their OpenAPI entries are registered
+//! together in [`routes`] (through `utoipa-actix-web`), so nothing is served
+//! undocumented; [`openapi`] builds the document from the same table.
 
-mod access;
-pub mod auth;
+mod auth;
 mod certification;
 mod citizen;
+mod citizen_page;
 mod dossiers;
 pub mod errors;
+mod files;
 mod health;
 mod kinds;
 mod logging;
@@ -15,83 +19,65 @@ mod records;
 mod results;
 mod reuse;
 mod subjects;
+mod upload;
 mod verify;
 pub mod views;
 
 use std::sync::Arc;
 
-use actix_web::web;
+use actix_web::{HttpRequest, web};
+use serde::Deserialize;
+use utoipa_actix_web::scope;
+use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::config::Settings;
-use crate::intake::Intake;
-use crate::signing::AgencySigner;
-use crate::storage::blobs::BlobStore;
-use crate::storage::db::Repository;
+use crate::ops;
 use errors::ApiError;
 
+pub use auth::Caller;
 pub use logging::log_requests;
 pub use verify::VerifyLimiter;
 
 /// What handlers share.
 pub struct AppState {
-    pub repo: Arc<dyn Repository>,
-    pub blobs: BlobStore,
-    pub intake: Arc<Intake>,
+    pub cx: ops::Context,
     pub settings: Arc<Settings>,
-    /// The agency's current signing key.
-    pub signer: Arc<AgencySigner>,
     /// Per-address limit on the public `POST /v1/verify`.
     pub verify_limiter: VerifyLimiter,
+    /// The OpenAPI document, built once from the route table.
+    pub openapi: Arc<serde_json::Value>,
 }
 
-/// The route table.
-pub fn routes(cfg: &mut web::ServiceConfig) {
+/// The route table, with every route's OpenAPI entry.
+pub fn routes(cfg: &mut ServiceConfig) {
     cfg.app_data(web::JsonConfig::default().error_handler(errors::json_error_handler))
         .app_data(web::QueryConfig::default().error_handler(errors::query_error_handler))
-        .route("/healthz", web::get().to(health::healthz))
-        .route("/openapi.json", web::get().to(openapi::openapi_json))
+        .service(health::healthz)
+        .service(openapi::openapi_json)
         .service(
-            web::scope("/v1")
-                .route("/records", web::post().to(records::upload))
-                .route("/records/{id}", web::get().to(records::get_record))
-                .route("/records/{id}/pages/{n}", web::get().to(records::get_page))
-                .route(
-                    "/records/{id}/review",
-                    web::post().to(certification::review),
-                )
-                .route(
-                    "/records/{id}/certificate",
-                    web::get().to(certification::certificate),
-                )
-                .route("/records/{id}/pdf", web::get().to(certification::pdf))
-                .route("/records/{id}/revoke", web::post().to(results::revoke))
-                .route("/results", web::post().to(results::register))
-                .route("/reuse-check", web::post().to(reuse::check))
-                .route("/stats/reuse", web::get().to(reuse::stats))
-                .route("/catalogue/kinds", web::get().to(kinds::list))
-                .route("/catalogue/kinds/{kind}", web::put().to(kinds::set))
-                .route(
-                    "/subjects/{subject_id}/access-log",
-                    web::get().to(subjects::access_log),
-                )
-                .route(
-                    "/subjects/{subject_id}/citizen-links",
-                    web::post().to(citizen::create),
-                )
-                .route(
-                    "/citizen-links/{id}/revoke",
-                    web::post().to(citizen::revoke),
-                )
-                .route("/signing-keys", web::get().to(verify::signing_keys))
-                .route("/verify", web::post().to(verify::verify))
-                .route("/dossiers", web::post().to(dossiers::open))
-                .route("/dossiers/{code}", web::get().to(dossiers::get))
-                .route(
-                    "/subjects/{subject_id}/records",
-                    web::get().to(subjects::list_records),
-                ),
+            scope("/v1")
+                .service(records::upload)
+                .service(records::get_record)
+                .service(records::get_page)
+                .service(certification::review)
+                .service(certification::certificate)
+                .service(certification::pdf)
+                .service(results::revoke)
+                .service(results::register)
+                .service(reuse::check)
+                .service(reuse::stats)
+                .service(kinds::list)
+                .service(kinds::set)
+                .service(subjects::access_log)
+                .service(subjects::list_records)
+                .service(citizen::create)
+                .service(citizen::revoke)
+                .service(verify::signing_keys)
+                .service(verify::verify)
+                .service(dossiers::open)
+                .service(dossiers::get),
         )
-        .route("/c/{token}", web::get().to(citizen::open))
+        .service(citizen::open)
         .default_service(web::to(not_found));
 }
 
@@ -99,4 +85,26 @@ async fn not_found() -> Result<actix_web::HttpResponse, ApiError> {
     Err(ApiError::not_found(
         "endpoint (see /openapi.json for the API)",
     ))
+}
+
+/// The header that names a read's purpose.
+pub const PURPOSE_HEADER: &str = "X-Purpose";
+
+#[derive(Deserialize)]
+struct PurposeQuery {
+    purpose: Option<String>,
+}
+
+/// What a read says it is for: header `X-Purpose`, else query `purpose`.
+fn purpose_of(req: &HttpRequest) -> Option<String> {
+    let from_header = req
+        .headers()
+        .get(PURPOSE_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    from_header.or_else(|| {
+        serde_urlencoded::from_str::<PurposeQuery>(req.query_string())
+            .ok()
+            .and_then(|q| q.purpose)
+    })
 }

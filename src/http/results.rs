@@ -2,20 +2,17 @@
 //! issuer itself, and their withdrawal: `POST /v1/results`,
 //! `POST /v1/records/{id}/revoke`.
 
-use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, post, web};
 use serde::Deserialize;
 
 use super::AppState;
 use super::auth::Caller;
 use super::errors::{ApiError, ErrorBody};
-use super::records::{UploadForm, read_upload, upload_response};
+use super::records::submit;
+use super::upload::UploadForm;
 use super::views::{RecordView, UploadView};
-use crate::domain::{RecordStatus, Role, text};
-use crate::storage::db::Origin;
-
-/// Roles that register results.
-pub const ISSUE_ROLES: &[Role] = &[Role::Issuer, Role::Admin];
+use crate::domain::Origin;
+use crate::ops::withdraw;
 
 /// Register a result this agency issued.
 ///
@@ -29,7 +26,7 @@ pub const ISSUE_ROLES: &[Role] = &[Role::Issuer, Role::Admin];
 /// this agency's key signs it. Answers 202 once stored (`processing`), or 200
 /// with `duplicate: true` when the same files are already registered.
 #[utoipa::path(
-    post, path = "/v1/results", tag = "results",
+    tag = "results",
     request_body(content = UploadForm, content_type = "multipart/form-data"),
     responses(
         (status = 202, description = "Stored; it is read and certified in the background", body = UploadView),
@@ -41,19 +38,14 @@ pub const ISSUE_ROLES: &[Role] = &[Role::Issuer, Role::Admin];
     ),
     security(("api_key" = []))
 )]
+#[post("/results")]
 pub async fn register(
     state: web::Data<AppState>,
     caller: Caller,
     req: HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(ISSUE_ROLES)?;
-    let (meta, files) = read_upload(&state, &req, payload).await?;
-    let submitted = state
-        .intake
-        .submit(meta, files, &caller.key_name, Origin::Issued)
-        .await?;
-    Ok(upload_response(submitted))
+    submit(&state, &caller, &req, payload, Origin::Issued).await
 }
 
 /// Body of `POST /v1/records/{id}/revoke`.
@@ -74,7 +66,7 @@ pub struct RevokeRequest {
 /// The record stays readable for look-up and audit, is never offered for
 /// reuse, and verification reports it `revoked` (or `superseded`).
 #[utoipa::path(
-    post, path = "/v1/records/{id}/revoke", tag = "results",
+    tag = "results",
     params(("id" = String, Path, description = "Record id")),
     request_body = RevokeRequest,
     responses(
@@ -87,85 +79,21 @@ pub struct RevokeRequest {
     ),
     security(("api_key" = []))
 )]
+#[post("/records/{id}/revoke")]
 pub async fn revoke(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<String>,
     body: web::Json<RevokeRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(ISSUE_ROLES)?;
-    let id = path.into_inner();
     let body = body.into_inner();
-    let reason = text::paragraph("reason", &body.reason, 500)
-        .map_err(|m| ApiError::bad_request("invalid_reason", m))?
-        .ok_or_else(|| {
-            ApiError::bad_request(
-                "invalid_reason",
-                "give the reason in plain words (up to 500 characters)",
-            )
-        })?;
-    let reason = reason.as_str();
-    let record = state
-        .repo
-        .record(&id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("record"))?;
-    if caller.role == Role::Issuer
-        && !(record.origin == Origin::Issued && record.created_by == caller.key_name)
-    {
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "forbidden",
-            "an issuer may revoke only the results it registered",
-        ));
-    }
-    let replacement = match body.superseded_by.as_deref().map(str::trim) {
-        None | Some("") => None,
-        Some(other) => {
-            let newer = state.repo.record(other).await?;
-            let fits = newer.as_ref().is_some_and(|n| {
-                n.id != record.id
-                    && n.subject_id == record.subject_id
-                    && n.kind == record.kind
-                    && n.status == RecordStatus::Certified
-            });
-            if !fits {
-                return Err(ApiError::bad_request(
-                    "invalid_superseded_by",
-                    "superseded_by must be another certified record of the same owner and kind",
-                ));
-            }
-            Some(other.to_owned())
-        }
-    };
-    let target = if replacement.is_some() {
-        RecordStatus::Superseded
-    } else {
-        RecordStatus::Revoked
-    };
-    let done = state
-        .repo
-        .withdraw(&id, reason, replacement.as_deref(), &caller.key_name)
-        .await?;
-    if !done {
-        let now = state
-            .repo
-            .record(&id)
-            .await?
-            .map_or(record.status, |r| r.status);
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "invalid_transition",
-            format!(
-                "a {now} record cannot become {target}: only a certified record can be withdrawn"
-            ),
-        ));
-    }
-    tracing::info!(record = %id, status = %target, "record withdrawn");
-    let record = state
-        .repo
-        .record(&id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("record"))?;
+    let record = withdraw::withdraw(
+        &state.cx,
+        &caller.0,
+        &path.into_inner(),
+        &body.reason,
+        body.superseded_by.as_deref(),
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(RecordView::from(record)))
 }

@@ -6,9 +6,8 @@
 use std::net::IpAddr;
 use std::num::NonZeroU32;
 
-use actix_web::http::StatusCode;
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use bytes::BytesMut;
 use futures_util::TryStreamExt;
 use governor::clock::{Clock, DefaultClock};
@@ -16,9 +15,10 @@ use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use serde::Deserialize;
 
 use super::AppState;
-use super::errors::{ApiError, ErrorBody};
+use super::errors::{ApiError, ErrorBody, multipart_error};
 use crate::domain::Sha256Digest;
-use crate::verification::{self, VerifyAnswer};
+use crate::error_code::ErrorCode;
+use crate::ops::verify::{self as verification, VerifyAnswer};
 
 /// Per-address limiter of `POST /v1/verify`.
 pub struct VerifyLimiter {
@@ -53,14 +53,15 @@ impl VerifyLimiter {
 /// Every key ever used is listed, so certificates signed before a rotation
 /// still verify.
 #[utoipa::path(
-    get, path = "/v1/signing-keys", tag = "verification",
+    tag = "verification",
     responses(
         (status = 200, description = "JWKS: `{\"keys\": [{\"kty\": \"OKP\", \"crv\": \"Ed25519\", \"x\", \"kid\", \"alg\": \"EdDSA\", \"use\": \"sig\"}]}`", content_type = "application/jwk-set+json", body = Object),
         (status = 503, description = "database_unavailable", body = ErrorBody),
     )
 )]
+#[get("/signing-keys")]
 pub async fn signing_keys(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let keys = state.repo.signing_keys().await?;
+    let keys = state.cx.repo.signing_keys().await?;
     Ok(HttpResponse::Ok()
         .content_type("application/jwk-set+json")
         .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
@@ -93,7 +94,7 @@ pub struct VerifyForm {
 /// verifies. A changed or unknown file answers `{"match": false}`. No key is
 /// needed; requests are limited per client address.
 #[utoipa::path(
-    post, path = "/v1/verify", tag = "verification",
+    tag = "verification",
     request_body(content(
         (VerifyForm = "multipart/form-data"),
         (VerifyBySha256 = "application/json"),
@@ -105,6 +106,7 @@ pub struct VerifyForm {
         (status = 429, description = "rate_limited: too many checks from this address; see Retry-After", body = ErrorBody),
     )
 )]
+#[post("/verify")]
 pub async fn verify(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -116,7 +118,7 @@ pub async fn verify(
         return Ok(HttpResponse::TooManyRequests()
             .insert_header((header::RETRY_AFTER, wait.to_string()))
             .json(ErrorBody {
-                code: "rate_limited",
+                code: ErrorCode::RateLimited,
                 message: format!("too many checks from this address; try again in {wait} s"),
             }));
     }
@@ -130,7 +132,7 @@ pub async fn verify(
     } else {
         digest_of_json(payload).await?
     };
-    let verdict = verification::verify(state.repo.as_ref(), &digest).await?;
+    let verdict = verification::verify(state.cx.repo.as_ref(), &digest).await?;
     tracing::info!(matched = verdict.is_some(), "file verified");
     Ok(HttpResponse::Ok().json(VerifyAnswer::from(verdict)))
 }
@@ -144,21 +146,20 @@ async fn digest_of_file_part(
     let limit = state.settings.max_upload_bytes;
     let mut form = actix_multipart::Multipart::new(req.headers(), payload);
     let mut found = None;
-    while let Some(mut field) = form.try_next().await? {
+    while let Some(mut field) = form.try_next().await.map_err(multipart_error)? {
         if field.name() != Some("file") || found.is_some() {
             return Err(ApiError::bad_request(
-                "unexpected_part",
+                ErrorCode::UnexpectedPart,
                 "send exactly one part named `file`",
             ));
         }
         let mut hasher = sha2::Sha256::new();
         let mut size: u64 = 0;
-        while let Some(chunk) = field.try_next().await? {
+        while let Some(chunk) = field.try_next().await.map_err(multipart_error)? {
             size += chunk.len() as u64;
             if size > limit {
                 return Err(ApiError::new(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "file_too_large",
+                    ErrorCode::FileTooLarge,
                     format!("the file is larger than {} MB", limit / 1_000_000),
                 ));
             }
@@ -166,17 +167,22 @@ async fn digest_of_file_part(
         }
         found = Some(Sha256Digest::from_hasher(hasher));
     }
-    found.ok_or_else(|| ApiError::bad_request("missing_file", "attach the file as the part `file`"))
+    found.ok_or_else(|| {
+        ApiError::bad_request(ErrorCode::MissingFile, "attach the file as the part `file`")
+    })
 }
 
 async fn digest_of_json(mut payload: web::Payload) -> Result<Sha256Digest, ApiError> {
     let mut body = BytesMut::new();
     while let Some(chunk) = payload.try_next().await.map_err(|e| {
-        ApiError::bad_request("invalid_json", format!("the body could not be read: {e}"))
+        ApiError::bad_request(
+            ErrorCode::InvalidJson,
+            format!("the body could not be read: {e}"),
+        )
     })? {
         if body.len() + chunk.len() > 4096 {
             return Err(ApiError::bad_request(
-                "invalid_json",
+                ErrorCode::InvalidJson,
                 "send {\"sha256\": \"…\"} or the file as multipart part `file`",
             ));
         }
@@ -184,7 +190,7 @@ async fn digest_of_json(mut payload: web::Payload) -> Result<Sha256Digest, ApiEr
     }
     let request: VerifyBySha256 = serde_json::from_slice(&body).map_err(|e| {
         ApiError::bad_request(
-            "invalid_json",
+            ErrorCode::InvalidJson,
             format!("send {{\"sha256\": \"…\"}} or the file as multipart part `file`: {e}"),
         )
     })?;
@@ -197,7 +203,7 @@ async fn digest_of_json(mut payload: web::Payload) -> Result<Sha256Digest, ApiEr
 
 fn invalid_sha256() -> ApiError {
     ApiError::bad_request(
-        "invalid_sha256",
+        ErrorCode::InvalidSha256,
         "sha256 must be 64 hexadecimal characters, the SHA-256 of the file",
     )
 }

@@ -4,10 +4,10 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
-use crate::domain::{DocumentKind, RecordStatus};
-use crate::intake::pipeline::DroppedPage;
-use crate::intake::quality::{self, PageQuality};
-use crate::storage::db::{Page, Record};
+use crate::domain::access::{AccessEntry, ledger_time};
+use crate::domain::quality::{self, PageQuality};
+use crate::domain::{DocumentKind, Page, Record, RecordStatus};
+use crate::ops::intake::{DroppedPage, Submitted};
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct RecordView {
@@ -119,6 +119,18 @@ pub struct UploadView {
     pub quality: UploadQuality,
 }
 
+impl From<Submitted> for UploadView {
+    fn from(s: Submitted) -> Self {
+        Self {
+            record: s.record.into(),
+            duplicate: s.duplicate,
+            quality: UploadQuality {
+                dropped_blank_pages: s.dropped_blank_pages,
+            },
+        }
+    }
+}
+
 /// The quality gate's verdict on the upload as a whole.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct UploadQuality {
@@ -160,11 +172,11 @@ impl From<Record> for RecordView {
         Self {
             kind_label: r.kind.label_vi(),
             id: r.id,
-            subject_id: r.subject_id,
+            subject_id: r.subject_id.to_string(),
             kind: r.kind,
             status: r.status,
             status_reason: r.status_reason,
-            dossier_code: r.meta.dossier_code,
+            dossier_code: r.meta.dossier_code.map(|c| c.to_string()),
             procedure_code: r.meta.procedure_code,
             document_number: r.meta.document_number,
             issued_on: r.meta.issued_on,
@@ -185,11 +197,51 @@ impl From<Record> for RecordView {
                 note: v.note,
                 at: v.at,
             }),
-            certified_by: r.certified_by,
+            certified_by: r.certified_by.map(|a| a.to_string()),
             created_by: r.created_by,
             created_at: r.created_at,
             updated_at: r.updated_at,
             pages: r.pages.into_iter().map(PageView::from).collect(),
+        }
+    }
+}
+
+/// An entry of the access ledger as stored: the hashed fields are the stored ones.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = AccessEntry)]
+pub struct AccessEntryView {
+    pub seq: i64,
+    /// RFC 3339, UTC, microseconds: exactly what is hashed.
+    pub at: String,
+    /// The API key (or citizen link) that read.
+    pub key_name: String,
+    pub role: String,
+    pub subject_id: String,
+    pub record_id: Option<String>,
+    /// The dossier the read was for.
+    pub purpose: Option<String>,
+    /// `list_records`, `read_record`, `read_page`, `read_pdf`,
+    /// `read_certificate`, `read_dossier`, `reuse_check` or `citizen_view`.
+    pub action: &'static str,
+    /// The previous entry's hash (64 zeros for the first).
+    pub prev_hash: String,
+    /// SHA-256 of this entry's canonical JSON and `prev_hash`.
+    pub hash: String,
+}
+
+impl From<AccessEntry> for AccessEntryView {
+    fn from(e: AccessEntry) -> Self {
+        Self {
+            seq: e.seq,
+            at: ledger_time(e.at),
+            key_name: e.key_name,
+            role: e.role,
+            subject_id: e.subject_id,
+            record_id: e.record_id,
+            purpose: e.purpose,
+            action: e.action.as_str(),
+            prev_hash: e.prev_hash,
+            hash: e.hash,
         }
     }
 }

@@ -1,41 +1,71 @@
-//! Row types shared by every backend. Integer columns are i64 everywhere
-//! (BIGINT on PostgreSQL), so one set of types decodes rows from either.
+//! Rows as both backends return them, and their mapping to domain types.
+//! Integer columns are i64 everywhere (BIGINT on PostgreSQL), so one set of
+//! types decodes rows from either. A value that no longer parses is
+//! reported as corrupt stored data, never shown as a default.
 
 use std::str::FromStr;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::FromRow;
 
-use super::{
-    AccessEntry, ApiKey, CitizenLink, DbError, Dossier, Job, KindValidity, Origin, Page,
-    PublishedKey, Record, RecordMeta, Rendition, Review,
+use super::DbError;
+use crate::domain::access::{AccessEntry, Action};
+use crate::domain::job::{Job, JobKind};
+use crate::domain::key::{ApiKey, PublishedKey};
+use crate::domain::link::CitizenLink;
+use crate::domain::validity::{KindValidity, ValidityRule};
+use crate::domain::{
+    AgencyId, DocumentKind, Dossier, DossierCode, Origin, Page, ProcedureCode, Record, RecordMeta,
+    RecordStatus, Rendition, Review, Role, Sha256Digest, SubjectId, TextSource, Withdrawal,
 };
-use crate::domain::validity::ValidityRule;
-use crate::domain::{DocumentKind, RecordStatus, Role, Sha256Digest};
 
-pub(super) const RECORD_COLUMNS: &str = "SELECT id, subject_id, kind, status, status_reason, dossier_code, \
-     procedure_code, document_number, issued_on, valid_until, officer, created_by, created_at, \
-     updated_at, owner_name, result_code, issuing_agency, signer, permanent, scope, rendition_sha256, \
-     rendition_bytes, reviewed_by, review_note, reviewed_at, certificate, certified_by, origin, \
-     superseded_by, withdrawn_by, withdrawn_at FROM records";
+fn corrupt(what: &str, value: &str) -> DbError {
+    DbError::Corrupt(format!("stored {what} {value:?} does not parse"))
+}
 
-pub(super) const PAGE_COLUMNS: &str = "SELECT record_id, n, sha256, bytes, content_type, file_page, width, \
-     height, dpi, ocr_text, ocr_confidence, quality, text_source FROM pages";
+fn subject(value: &str) -> Result<SubjectId, DbError> {
+    SubjectId::parse(value).map_err(|_| corrupt("subject ID", value))
+}
+
+fn agency(value: &str) -> Result<AgencyId, DbError> {
+    AgencyId::parse(value).map_err(|_| corrupt("agency ID", value))
+}
+
+fn dossier_code(value: &str) -> Result<DossierCode, DbError> {
+    DossierCode::parse(value).map_err(|_| corrupt("dossier code", value))
+}
+
+fn digest(value: &str) -> Result<Sha256Digest, DbError> {
+    Sha256Digest::parse(value).ok_or_else(|| corrupt("digest", value))
+}
+
+fn kind(value: &str) -> Result<DocumentKind, DbError> {
+    DocumentKind::from_str(value).map_err(|_| corrupt("kind", value))
+}
+
+pub(super) const RECORD_COLUMNS: &str = "SELECT id, subject_id, kind, status, status_reason, \
+     dossier_code, procedure_code, document_number, issued_on, valid_until, officer, created_by, \
+     created_at, updated_at, owner_name, result_code, issuing_agency, signer, permanent, scope, \
+     rendition_sha256, rendition_bytes, reviewed_by, review_note, reviewed_at, certificate, \
+     certified_by, origin, superseded_by, withdrawn_by, withdrawn_at FROM records";
+
+pub(super) const PAGE_COLUMNS: &str = "SELECT record_id, n, sha256, bytes, content_type, file_page, \
+     width, height, dpi, ocr_text, ocr_confidence, quality, text_source FROM pages";
 
 #[derive(FromRow)]
 pub(super) struct KeyRow {
-    pub(super) id: i64,
-    pub(super) name: String,
-    pub(super) role: String,
-    pub(super) created_at: DateTime<Utc>,
-    pub(super) revoked_at: Option<DateTime<Utc>>,
+    id: i64,
+    name: String,
+    role: String,
+    created_at: DateTime<Utc>,
+    revoked_at: Option<DateTime<Utc>>,
 }
 
 impl KeyRow {
     pub(super) fn into_key(self) -> Result<ApiKey, DbError> {
         Ok(ApiKey {
             id: self.id,
-            role: Role::from_str(&self.role).map_err(DbError::Corrupt)?,
+            role: Role::from_str(&self.role).map_err(|_| corrupt("role", &self.role))?,
             name: self.name,
             created_at: self.created_at,
             revoked_at: self.revoked_at,
@@ -46,44 +76,43 @@ impl KeyRow {
 #[derive(FromRow)]
 pub(super) struct RecordRow {
     pub(super) id: String,
-    pub(super) subject_id: String,
-    pub(super) kind: String,
-    pub(super) status: String,
-    pub(super) status_reason: Option<String>,
-    pub(super) dossier_code: Option<String>,
-    pub(super) procedure_code: Option<String>,
-    pub(super) document_number: Option<String>,
-    pub(super) issued_on: Option<NaiveDate>,
-    pub(super) valid_until: Option<NaiveDate>,
-    pub(super) officer: Option<String>,
-    pub(super) created_by: String,
-    pub(super) created_at: DateTime<Utc>,
-    pub(super) updated_at: DateTime<Utc>,
-    pub(super) owner_name: Option<String>,
-    pub(super) result_code: Option<String>,
-    pub(super) issuing_agency: Option<String>,
-    pub(super) signer: Option<String>,
-    pub(super) permanent: bool,
-    pub(super) scope: Option<String>,
-    pub(super) rendition_sha256: Option<String>,
-    pub(super) rendition_bytes: Option<i64>,
-    pub(super) reviewed_by: Option<String>,
-    pub(super) review_note: Option<String>,
-    pub(super) reviewed_at: Option<DateTime<Utc>>,
-    pub(super) certificate: Option<String>,
-    pub(super) certified_by: Option<String>,
-    pub(super) origin: String,
-    pub(super) superseded_by: Option<String>,
-    pub(super) withdrawn_by: Option<String>,
-    pub(super) withdrawn_at: Option<DateTime<Utc>>,
+    subject_id: String,
+    kind: String,
+    status: String,
+    status_reason: Option<String>,
+    dossier_code: Option<String>,
+    procedure_code: Option<String>,
+    document_number: Option<String>,
+    issued_on: Option<NaiveDate>,
+    valid_until: Option<NaiveDate>,
+    officer: Option<String>,
+    created_by: String,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    owner_name: Option<String>,
+    result_code: Option<String>,
+    issuing_agency: Option<String>,
+    signer: Option<String>,
+    permanent: bool,
+    scope: Option<String>,
+    rendition_sha256: Option<String>,
+    rendition_bytes: Option<i64>,
+    reviewed_by: Option<String>,
+    review_note: Option<String>,
+    reviewed_at: Option<DateTime<Utc>>,
+    certificate: Option<String>,
+    certified_by: Option<String>,
+    origin: String,
+    superseded_by: Option<String>,
+    withdrawn_by: Option<String>,
+    withdrawn_at: Option<DateTime<Utc>>,
 }
 
 impl RecordRow {
     pub(super) fn into_record(self, pages: Vec<Page>) -> Result<Record, DbError> {
         let rendition = match (&self.rendition_sha256, self.rendition_bytes) {
             (Some(hex), Some(bytes)) => Some(Rendition {
-                sha256: Sha256Digest::parse(hex)
-                    .ok_or_else(|| DbError::Corrupt(format!("rendition digest {hex:?}")))?,
+                sha256: digest(hex)?,
                 bytes: bytes as u64,
             }),
             _ => None,
@@ -97,14 +126,14 @@ impl RecordRow {
             _ => None,
         };
         Ok(Record {
-            kind: DocumentKind::from_str(&self.kind)
-                .map_err(|e| DbError::Corrupt(e.to_string()))?,
-            status: RecordStatus::from_str(&self.status).map_err(DbError::Corrupt)?,
-            id: self.id,
-            subject_id: self.subject_id,
-            status_reason: self.status_reason,
+            subject_id: subject(&self.subject_id)?,
+            kind: kind(&self.kind)?,
+            status: RecordStatus::from_str(&self.status)
+                .map_err(|_| corrupt("status", &self.status))?,
+            origin: Origin::parse(&self.origin).ok_or_else(|| corrupt("origin", &self.origin))?,
+            certified_by: self.certified_by.as_deref().map(agency).transpose()?,
             meta: RecordMeta {
-                dossier_code: self.dossier_code,
+                dossier_code: self.dossier_code.as_deref().map(dossier_code).transpose()?,
                 procedure_code: self.procedure_code,
                 document_number: self.document_number,
                 issued_on: self.issued_on,
@@ -117,6 +146,8 @@ impl RecordRow {
                 signer: self.signer,
                 scope: self.scope,
             },
+            id: self.id,
+            status_reason: self.status_reason,
             created_by: self.created_by,
             created_at: self.created_at,
             updated_at: self.updated_at,
@@ -124,14 +155,11 @@ impl RecordRow {
             rendition,
             review,
             certificate: self.certificate,
-            certified_by: self.certified_by,
-            origin: if self.origin == "issued" {
-                Origin::Issued
-            } else {
-                Origin::Scanned
-            },
             superseded_by: self.superseded_by,
-            withdrawn: self.withdrawn_by.zip(self.withdrawn_at),
+            withdrawn: self
+                .withdrawn_by
+                .zip(self.withdrawn_at)
+                .map(|(by, at)| Withdrawal { by, at }),
         })
     }
 }
@@ -139,27 +167,29 @@ impl RecordRow {
 #[derive(FromRow)]
 pub(super) struct PageRow {
     pub(super) record_id: String,
-    pub(super) n: i64,
+    n: i64,
     sha256: String,
-    pub(super) bytes: i64,
-    pub(super) content_type: String,
-    pub(super) file_page: i64,
-    pub(super) width: i64,
-    pub(super) height: i64,
-    pub(super) dpi: Option<i64>,
-    pub(super) ocr_text: Option<String>,
-    pub(super) ocr_confidence: Option<i64>,
-    pub(super) quality: Option<String>,
-    pub(super) text_source: Option<String>,
+    bytes: i64,
+    content_type: String,
+    file_page: i64,
+    width: i64,
+    height: i64,
+    dpi: Option<i64>,
+    ocr_text: Option<String>,
+    ocr_confidence: Option<i64>,
+    quality: Option<String>,
+    text_source: Option<String>,
 }
 
 impl PageRow {
     pub(super) fn into_page(self) -> Result<Page, DbError> {
-        let sha256 = Sha256Digest::parse(&self.sha256)
-            .ok_or_else(|| DbError::Corrupt(format!("page digest {:?}", self.sha256)))?;
+        let text_source = match self.text_source.as_deref() {
+            None => None,
+            Some(s) => Some(TextSource::parse(s).ok_or_else(|| corrupt("text source", s))?),
+        };
         Ok(Page {
             n: self.n as u32,
-            sha256,
+            sha256: digest(&self.sha256)?,
             bytes: self.bytes as u64,
             content_type: self.content_type,
             file_page: self.file_page as u32,
@@ -168,30 +198,30 @@ impl PageRow {
             dpi: self.dpi.map(|d| d as u32),
             ocr_text: self.ocr_text,
             ocr_confidence: self.ocr_confidence.map(|c| c as u32),
-            quality: self
-                .quality
-                .as_deref()
-                .and_then(|q| serde_json::from_str(q).ok()),
-            text_source: self.text_source,
+            quality: match self.quality.as_deref() {
+                None => None,
+                Some(q) => Some(serde_json::from_str(q).map_err(|_| corrupt("page quality", q))?),
+            },
+            text_source,
         })
     }
 }
 
 #[derive(FromRow)]
 pub(super) struct JobRow {
-    pub(super) id: i64,
-    pub(super) kind: String,
-    pub(super) record_id: String,
-    pub(super) page_n: Option<i64>,
-    pub(super) attempts: i64,
-    pub(super) max_attempts: i64,
+    id: i64,
+    kind: String,
+    record_id: String,
+    page_n: Option<i64>,
+    attempts: i64,
+    max_attempts: i64,
 }
 
 impl From<JobRow> for Job {
     fn from(r: JobRow) -> Self {
         Job {
             id: r.id,
-            kind: r.kind,
+            kind: JobKind::parse(&r.kind).ok_or(r.kind),
             record_id: r.record_id,
             page_n: r.page_n.map(|n| n as u32),
             attempts: r.attempts as u32,
@@ -200,67 +230,70 @@ impl From<JobRow> for Job {
     }
 }
 
+pub(super) const DOSSIER_COLUMNS: &str =
+    "code, agency_id, subject_id, procedure_code, opened_by, opened_at";
+
 #[derive(FromRow)]
 pub(super) struct DossierRow {
-    pub(super) code: String,
-    pub(super) agency_id: String,
-    pub(super) subject_id: String,
-    pub(super) procedure_code: String,
-    pub(super) opened_by: String,
-    pub(super) opened_at: DateTime<Utc>,
+    code: String,
+    agency_id: String,
+    subject_id: String,
+    procedure_code: String,
+    opened_by: String,
+    opened_at: DateTime<Utc>,
 }
 
-impl From<DossierRow> for Dossier {
-    fn from(r: DossierRow) -> Self {
-        Dossier {
-            code: r.code,
-            agency_id: r.agency_id,
-            subject_id: r.subject_id,
-            procedure_code: r.procedure_code,
-            opened_by: r.opened_by,
-            opened_at: r.opened_at,
-        }
+impl DossierRow {
+    pub(super) fn into_dossier(self) -> Result<Dossier, DbError> {
+        Ok(Dossier {
+            code: dossier_code(&self.code)?,
+            agency_id: agency(&self.agency_id)?,
+            subject_id: subject(&self.subject_id)?,
+            procedure_code: ProcedureCode::parse(&self.procedure_code)
+                .map_err(|_| corrupt("procedure code", &self.procedure_code))?,
+            opened_by: self.opened_by,
+            opened_at: self.opened_at,
+        })
     }
 }
 
 #[derive(FromRow)]
 pub(super) struct SigningKeyRow {
-    pub(super) kid: String,
-    pub(super) alg: String,
-    pub(super) public_jwk: String,
-    pub(super) agency_id: String,
-    pub(super) created_at: DateTime<Utc>,
+    kid: String,
+    alg: String,
+    public_jwk: String,
+    agency_id: String,
+    created_at: DateTime<Utc>,
 }
 
-impl From<SigningKeyRow> for PublishedKey {
-    fn from(r: SigningKeyRow) -> Self {
-        PublishedKey {
-            kid: r.kid,
-            alg: r.alg,
-            public_jwk: r.public_jwk,
-            agency_id: r.agency_id,
-            created_at: r.created_at,
-        }
+impl SigningKeyRow {
+    pub(super) fn into_key(self) -> Result<PublishedKey, DbError> {
+        Ok(PublishedKey {
+            agency_id: agency(&self.agency_id)?,
+            kid: self.kid,
+            alg: self.alg,
+            public_jwk: self.public_jwk,
+            created_at: self.created_at,
+        })
     }
 }
 
 #[derive(FromRow)]
 pub(super) struct KindValidityRow {
-    pub(super) kind: String,
-    pub(super) rule: String,
-    pub(super) months: Option<i64>,
-    pub(super) note: String,
-    pub(super) updated_by: Option<String>,
-    pub(super) updated_at: Option<DateTime<Utc>>,
+    kind: String,
+    rule: String,
+    months: Option<i64>,
+    note: String,
+    updated_by: Option<String>,
+    updated_at: Option<DateTime<Utc>>,
 }
 
 impl KindValidityRow {
     pub(super) fn into_entry(self) -> Result<KindValidity, DbError> {
         let rule = ValidityRule::from_parts(&self.rule, self.months.map(|m| m as u32))
-            .ok_or_else(|| DbError::Corrupt(format!("validity rule {:?}", self.rule)))?;
+            .ok_or_else(|| corrupt("validity rule", &self.rule))?;
         Ok(KindValidity {
-            kind: DocumentKind::from_str(&self.kind)
-                .map_err(|e| DbError::Corrupt(e.to_string()))?,
+            kind: kind(&self.kind)?,
             rule,
             note: self.note,
             updated_by: self.updated_by,
@@ -269,37 +302,54 @@ impl KindValidityRow {
     }
 }
 
-pub(super) const ACCESS_COLUMNS: &str = "SELECT seq, at, key_name, role, subject_id, record_id, purpose, \
-     action, prev_hash, hash FROM access_log";
+pub(super) const ACCESS_COLUMNS: &str = "SELECT seq, at, key_name, role, subject_id, record_id, \
+     purpose, action, prev_hash, hash FROM access_log";
 
 #[derive(FromRow)]
 pub(super) struct AccessRow {
-    pub(super) seq: i64,
-    pub(super) at: String,
-    pub(super) key_name: String,
-    pub(super) role: String,
-    pub(super) subject_id: String,
-    pub(super) record_id: Option<String>,
-    pub(super) purpose: Option<String>,
-    pub(super) action: String,
-    pub(super) prev_hash: String,
-    pub(super) hash: String,
+    seq: i64,
+    at: String,
+    key_name: String,
+    role: String,
+    subject_id: String,
+    record_id: Option<String>,
+    purpose: Option<String>,
+    action: String,
+    prev_hash: String,
+    hash: String,
 }
 
-impl From<AccessRow> for AccessEntry {
-    fn from(r: AccessRow) -> Self {
-        AccessEntry {
-            seq: r.seq,
-            at: r.at,
-            key_name: r.key_name,
-            role: r.role,
-            subject_id: r.subject_id,
-            record_id: r.record_id,
-            purpose: r.purpose,
-            action: r.action,
-            prev_hash: r.prev_hash,
-            hash: r.hash,
-        }
+impl AccessRow {
+    /// The entry as stored: its time must be exactly the text it was hashed
+    /// as, or it is corrupt.
+    pub(super) fn into_entry(self) -> Result<AccessEntry, DbError> {
+        let at = DateTime::parse_from_rfc3339(&self.at)
+            .map(|t| t.with_timezone(&Utc))
+            .ok()
+            .filter(|t| crate::domain::access::ledger_time(*t) == self.at)
+            .ok_or_else(|| {
+                DbError::Corrupt(format!(
+                    "access log entry {}: its time {:?} is not one sohoa wrote",
+                    self.seq, self.at
+                ))
+            })?;
+        Ok(AccessEntry {
+            action: Action::parse(&self.action).ok_or_else(|| {
+                DbError::Corrupt(format!(
+                    "access log entry {}: unknown action {:?}",
+                    self.seq, self.action
+                ))
+            })?,
+            seq: self.seq,
+            at,
+            key_name: self.key_name,
+            role: self.role,
+            subject_id: self.subject_id,
+            record_id: self.record_id,
+            purpose: self.purpose,
+            prev_hash: self.prev_hash,
+            hash: self.hash,
+        })
     }
 }
 
@@ -308,23 +358,23 @@ pub(super) const LINK_COLUMNS: &str =
 
 #[derive(FromRow)]
 pub(super) struct LinkRow {
-    pub(super) id: String,
-    pub(super) subject_id: String,
-    pub(super) created_by: String,
-    pub(super) created_at: DateTime<Utc>,
-    pub(super) expires_at: DateTime<Utc>,
-    pub(super) revoked_at: Option<DateTime<Utc>>,
+    id: String,
+    subject_id: String,
+    created_by: String,
+    created_at: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+    revoked_at: Option<DateTime<Utc>>,
 }
 
-impl From<LinkRow> for CitizenLink {
-    fn from(r: LinkRow) -> Self {
-        CitizenLink {
-            id: r.id,
-            subject_id: r.subject_id,
-            created_by: r.created_by,
-            created_at: r.created_at,
-            expires_at: r.expires_at,
-            revoked_at: r.revoked_at,
-        }
+impl LinkRow {
+    pub(super) fn into_link(self) -> Result<CitizenLink, DbError> {
+        Ok(CitizenLink {
+            subject_id: subject(&self.subject_id)?,
+            id: self.id,
+            created_by: self.created_by,
+            created_at: self.created_at,
+            expires_at: self.expires_at,
+            revoked_at: self.revoked_at,
+        })
     }
 }

@@ -23,8 +23,11 @@ use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+pub mod certificate;
+
+use crate::domain::AgencyId;
 use crate::domain::Sha256Digest;
-use crate::storage::db::PublishedKey;
+use crate::domain::key::PublishedKey;
 
 /// The JWS algorithm sohoa signs with.
 pub const ALG: &str = "EdDSA";
@@ -137,12 +140,12 @@ impl AgencySigner {
     }
 
     /// The public half, to publish.
-    pub fn published(&self, agency_id: &str) -> PublishedKey {
+    pub fn published(&self, agency_id: &AgencyId) -> PublishedKey {
         PublishedKey {
             kid: self.kid.clone(),
             alg: ALG.into(),
             public_jwk: public_jwk(&self.key.verifying_key(), &self.kid).to_string(),
-            agency_id: agency_id.to_owned(),
+            agency_id: agency_id.clone(),
             created_at: Utc::now(),
         }
     }
@@ -267,12 +270,16 @@ fn verifying_key(jwk: &str) -> Option<VerifyingKey> {
 mod tests {
     use super::*;
 
+    fn agency() -> AgencyId {
+        AgencyId::parse("000.00.00.H56").unwrap()
+    }
+
     #[test]
     fn a_signature_verifies_with_the_published_key_and_fails_after_any_change() {
         let dir = tempfile::tempdir().unwrap();
         let (signer, created) = AgencySigner::load_or_create(dir.path()).unwrap();
         assert!(created);
-        let keys = vec![signer.published("000.00.00.H56")];
+        let keys = vec![signer.published(&agency())];
         let jws = signer
             .sign(&json!({"b": 1, "a": "Giấy khai sinh"}), CERTIFICATE_TYP)
             .unwrap();
@@ -310,7 +317,7 @@ mod tests {
                 .join(format!("{}.pem", first.kid()))
                 .exists()
         );
-        let keys = vec![first.published("a"), second.published("a")];
+        let keys = vec![first.published(&agency()), second.published(&agency())];
         assert!(verify(&old, &keys).is_ok());
         assert!(verify(&old, &keys[1..]).is_err());
     }

@@ -4,7 +4,7 @@
 //! The file itself is kept byte for byte, so a digital signature inside it
 //! stays intact.
 
-use super::decode::{Limits, Pdf};
+use crate::imaging::decode::{Limits, Pdf};
 
 /// Fewer visible characters than this on a page means it carries no text of
 /// its own (stray marks, a page number).

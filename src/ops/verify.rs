@@ -1,17 +1,15 @@
 //! Whether a file is a record's page or PDF, and what can be said about that
 //! record to anyone holding the file: kind, issuing agency, status, validity
-//! today and whether the agency's signature verifies. Nothing personal. Used
-//! by `POST /v1/verify` and `sohoa verify`.
+//! today and whether the agency's signature verifies. Nothing personal, and
+//! no key needed. Used by `POST /v1/verify` and `sohoa verify`.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::catalogue::Catalogue;
-use crate::certificate::{self, SignatureStatus};
 use crate::domain::dossier::vietnam_today;
-use crate::domain::validity::Expiry;
 use crate::domain::{DocumentKind, RecordStatus, Sha256Digest};
-use crate::storage::db::{DbError, Repository};
+use crate::signing::certificate::{self, SignatureStatus};
+use crate::storage::db::{DbError, Repo};
 
 /// Which of the record's files the checked file is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -72,10 +70,7 @@ impl From<Option<Verdict>> for VerifyAnswer {
 }
 
 /// The verdict on the file with this digest, or `None` when no record holds it.
-pub async fn verify(
-    repo: &dyn Repository,
-    digest: &Sha256Digest,
-) -> Result<Option<Verdict>, DbError> {
+pub async fn verify(repo: &dyn Repo, digest: &Sha256Digest) -> Result<Option<Verdict>, DbError> {
     let Some(record) = repo.records_with_file(digest).await?.into_iter().next() else {
         return Ok(None);
     };
@@ -86,20 +81,17 @@ pub async fn verify(
     } else {
         MatchedAs::Page
     };
-    let catalogue = Catalogue::load(repo).await?;
+    let catalogue = crate::domain::catalogue::Catalogue::new(repo.validity_catalogue().await?);
     let valid =
         signature == SignatureStatus::Valid && catalogue.is_valid_on(&record, vietnam_today());
-    let valid_until = match catalogue.expiry(&record) {
-        Expiry::After(day) => Some(day),
-        _ => None,
-    };
+    let valid_until = catalogue.valid_until(&record);
     Ok(Some(Verdict {
         matched_as,
         kind_label: record.kind.label_vi().to_owned(),
         record_id: record.id,
         kind: record.kind,
         issuing_agency: record.meta.issuing_agency,
-        certified_by: record.certified_by,
+        certified_by: record.certified_by.map(|a| a.to_string()),
         status: record.status,
         valid,
         valid_until,

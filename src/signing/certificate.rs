@@ -9,8 +9,9 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::signing::{self, AgencySigner, CERTIFICATE_TYP, SigningError};
-use crate::storage::db::{PublishedKey, Record};
+use super::{AgencySigner, CERTIFICATE_TYP, SigningError};
+use crate::domain::key::PublishedKey;
+use crate::domain::{AgencyId, Record};
 
 /// The signed content (JWS payload), serialised as canonical JSON.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -53,11 +54,16 @@ pub struct CertificateClaims {
 
 impl CertificateClaims {
     /// The claims for `record`, confirmed by `officer` for `agency_id` at `at`.
-    pub fn for_record(record: &Record, officer: &str, agency_id: &str, at: DateTime<Utc>) -> Self {
+    pub fn for_record(
+        record: &Record,
+        officer: &str,
+        agency_id: &AgencyId,
+        at: DateTime<Utc>,
+    ) -> Self {
         let m = &record.meta;
         Self {
             record_id: record.id.clone(),
-            subject_id: record.subject_id.clone(),
+            subject_id: record.subject_id.as_str().to_owned(),
             kind: record.kind.code().to_owned(),
             document_number: m.document_number.clone(),
             result_code: m.result_code.clone(),
@@ -67,11 +73,11 @@ impl CertificateClaims {
             valid_until: m.valid_until.map(|d| d.to_string()),
             permanent: m.permanent,
             scope: m.scope.clone(),
-            dossier_code: m.dossier_code.clone(),
+            dossier_code: m.dossier_code.as_ref().map(ToString::to_string),
             page_sha256: record.pages.iter().map(|p| p.sha256.to_hex()).collect(),
             rendition_sha256: record.rendition.map(|r| r.sha256.to_hex()),
             officer: officer.to_owned(),
-            agency_id: agency_id.to_owned(),
+            agency_id: agency_id.as_str().to_owned(),
             certified_at: at.to_rfc3339_opts(SecondsFormat::Secs, true),
             iat: at.timestamp(),
         }
@@ -100,7 +106,7 @@ pub fn check(record: &Record, keys: &[PublishedKey]) -> SignatureStatus {
     let Some(jws) = &record.certificate else {
         return SignatureStatus::Absent;
     };
-    let Ok(verified) = signing::verify(jws, keys) else {
+    let Ok(verified) = super::verify(jws, keys) else {
         return SignatureStatus::Invalid;
     };
     let Ok(claims) = serde_json::from_value::<CertificateClaims>(verified.payload) else {
@@ -108,7 +114,7 @@ pub fn check(record: &Record, keys: &[PublishedKey]) -> SignatureStatus {
     };
     let pages: Vec<String> = record.pages.iter().map(|p| p.sha256.to_hex()).collect();
     let matches = claims.record_id == record.id
-        && claims.subject_id == record.subject_id
+        && claims.subject_id == record.subject_id.as_str()
         && claims.kind == record.kind.code()
         && claims.page_sha256 == pages
         && claims.rendition_sha256 == record.rendition.map(|r| r.sha256.to_hex());

@@ -14,7 +14,7 @@ use lopdf::{Dictionary, Document, Object, Stream, StringFormat};
 use crate::domain::Sha256Digest;
 
 /// The sRGB profile of the output intent; `assets/make_srgb_icc.py` made it.
-const SRGB_ICC: &[u8] = include_bytes!("../assets/srgb.icc");
+const SRGB_ICC: &[u8] = include_bytes!("../../assets/srgb.icc");
 
 /// What the archival copy says about itself.
 #[derive(Debug, Clone)]

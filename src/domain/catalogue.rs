@@ -1,30 +1,24 @@
-//! The validity catalogue as the rest of sohoa uses it: each kind's rule,
-//! loaded from the database (admins edit it), applied to records. This is the
-//! one place that answers "is this record valid on that day" for listing,
-//! reuse, verification and the citizen's page.
+//! The validity catalogue applied to records: each kind's rule (kept as data,
+//! edited by admins) decides "is this record valid on that day" for listing,
+//! reuse, verification and the citizen's page, in this one place.
 
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
 
-use crate::domain::DocumentKind;
-use crate::domain::validity::{self, Expiry, PaperDates, ValidityRule};
-use crate::storage::db::{DbError, Record, Repository};
+use super::validity::{self, Expiry, KindValidity, PaperDates, ValidityRule};
+use super::{DocumentKind, Record};
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Catalogue {
     rules: HashMap<DocumentKind, ValidityRule>,
 }
 
 impl Catalogue {
-    pub async fn load(repo: &dyn Repository) -> Result<Self, DbError> {
-        let rules = repo
-            .validity_catalogue()
-            .await?
-            .into_iter()
-            .map(|e| (e.kind, e.rule))
-            .collect();
-        Ok(Self { rules })
+    pub fn new(entries: impl IntoIterator<Item = KindValidity>) -> Self {
+        Self {
+            rules: entries.into_iter().map(|e| (e.kind, e.rule)).collect(),
+        }
     }
 
     /// A kind missing from the catalogue never expires by default.
@@ -49,5 +43,13 @@ impl Catalogue {
     /// Whether `record` may be relied on on `on`.
     pub fn is_valid_on(&self, record: &Record, on: NaiveDate) -> bool {
         validity::is_valid_on(record.status, self.expiry(record), on)
+    }
+
+    /// The last day `record` is valid, when it has one.
+    pub fn valid_until(&self, record: &Record) -> Option<NaiveDate> {
+        match self.expiry(record) {
+            Expiry::After(day) => Some(day),
+            _ => None,
+        }
     }
 }

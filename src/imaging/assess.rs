@@ -1,0 +1,114 @@
+//! The counter's quality gate on the pixels, judged while the citizen
+//! waits: each page's resolution (stated by the file, or estimated from its
+//! pixel size and the declared paper size), whether it is blank (the empty
+//! back side a duplex feeder also scans) and how crooked it was fed. What
+//! the verdict means for the officer is the domain's
+//! ([`crate::domain::quality`]).
+
+use image::GrayImage;
+
+use crate::domain::quality::{PageQuality, Paper, estimate_dpi};
+
+/// Share of pixels clearly darker than the paper below which a page is blank.
+/// Text pages run to several percent; a blank back side with dust, far below.
+const BLANK_INK_SHARE: f64 = 0.001;
+
+/// Whether a page carries nothing: almost no pixel is much darker than the
+/// paper's own tone (taken as the 90th percentile of brightness).
+pub fn is_blank(page: &GrayImage) -> bool {
+    // Every other pixel of every other row: a quarter of the work, and a text
+    // line is still hundreds of samples wide.
+    let mut histogram = [0u64; 256];
+    let width = page.width() as usize;
+    for row in page.as_raw().chunks_exact(width.max(1)).step_by(2) {
+        for p in row.iter().step_by(2) {
+            histogram[*p as usize] += 1;
+        }
+    }
+    let total: u64 = histogram.iter().sum();
+    if total == 0 {
+        return true;
+    }
+    // Paper tone: the brightness that 90% of pixels are at or below.
+    let mut seen = 0;
+    let mut paper = 255usize;
+    for (value, count) in histogram.iter().enumerate() {
+        seen += count;
+        if seen * 10 >= total * 9 {
+            paper = value;
+            break;
+        }
+    }
+    let ink_below = paper.saturating_sub(80);
+    let ink: u64 = histogram[..ink_below].iter().sum();
+    (ink as f64) / (total as f64) < BLANK_INK_SHARE
+}
+
+/// Assesses one decoded page.
+pub fn assess(page: &super::decode::PageImage, paper: Paper) -> PageQuality {
+    let (dpi, dpi_estimated) = match page.dpi {
+        Some(d) if d > 0 => (d, false),
+        _ => (estimate_dpi(page.width, page.height, paper), true),
+    };
+    let blank = is_blank(&page.pixels);
+    PageQuality {
+        dpi,
+        dpi_estimated,
+        blank,
+        skew_degrees: if blank {
+            None
+        } else {
+            super::skew::measure(&page.pixels)
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn white_paper_with_specks_is_blank_and_a_line_of_text_is_not() {
+        let mut page = GrayImage::from_pixel(1000, 1400, image::Luma([245]));
+        for i in 0..60 {
+            page.put_pixel((i * 37) % 1000, (i * 53) % 1400, image::Luma([120]));
+        }
+        assert!(is_blank(&page));
+        for x in 100..900 {
+            for y in 200..215 {
+                page.put_pixel(x, y, image::Luma([20]));
+            }
+        }
+        assert!(!is_blank(&page));
+    }
+
+    #[test]
+    fn a_grey_toned_blank_sheet_is_still_blank() {
+        let page = GrayImage::from_pixel(500, 700, image::Luma([190]));
+        assert!(is_blank(&page));
+    }
+
+    #[test]
+    fn the_blank_back_fixture_is_blank_and_every_paper_fixture_is_not() {
+        let limits = crate::imaging::decode::Limits {
+            max_pixels: 60_000_000,
+            max_pages: 10,
+        };
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+        for (file, blank) in [
+            ("blank_back.png", true),
+            ("birth_certificate.png", false),
+            ("cccd_front.jpg", false),
+            ("criminal_record_certificate.jpg", false),
+            ("two_page.tiff", false),
+            ("two_page.pdf", false),
+            ("low_resolution.png", false),
+        ] {
+            let bytes = std::fs::read(dir.join(file)).unwrap();
+            let (_, pages) = crate::imaging::decode::decode_all(&bytes, &limits).unwrap();
+            for page in &pages {
+                assert_eq!(assess(page, Paper::A4).blank, blank, "{file}");
+            }
+        }
+    }
+}

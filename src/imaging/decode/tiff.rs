@@ -1,0 +1,123 @@
+//! TIFF: multi-page, grey, colour and bilevel (fax-compressed) scans.
+
+use std::io::Cursor;
+
+use image::GrayImage;
+
+use super::{DecodeError, Limits, PageImage, check_size, luma};
+
+pub(super) fn decode(
+    bytes: &[u8],
+    limits: &Limits,
+    only: Option<u32>,
+) -> Result<Vec<PageImage>, DecodeError> {
+    use tiff::decoder::{Decoder, DecodingResult};
+    use tiff::tags::Tag;
+
+    let unreadable = |e: tiff::TiffError| match e {
+        tiff::TiffError::LimitsExceeded => DecodeError::TooLarge {
+            page: 0,
+            width: 0,
+            height: 0,
+            max_pixels: limits.max_pixels,
+        },
+        tiff::TiffError::UnsupportedError(u) => {
+            DecodeError::Unsupported(format!("this TIFF uses a variant sohoa cannot read: {u}"))
+        }
+        other => DecodeError::Unreadable(other.to_string()),
+    };
+    let mut tiff_limits = tiff::decoder::Limits::default();
+    tiff_limits.decoding_buffer_size =
+        usize::try_from(limits.max_pixels.saturating_mul(8)).unwrap_or(usize::MAX);
+    let mut decoder = Decoder::new(Cursor::new(bytes))
+        .map_err(unreadable)?
+        .with_limits(tiff_limits);
+    let mut pages = Vec::new();
+    let mut page = 1u32;
+    loop {
+        if page as usize > limits.max_pages {
+            return Err(DecodeError::TooManyPages(limits.max_pages));
+        }
+        if only.is_none_or(|p| p == page) {
+            let (width, height) = decoder.dimensions().map_err(unreadable)?;
+            check_size(page, width, height, limits)?;
+            let color = decoder.colortype().map_err(unreadable)?;
+            // 0 = WhiteIsZero (usual for fax scans), 1 = BlackIsZero.
+            let white_is_zero = decoder
+                .find_tag_unsigned::<u16>(Tag::PhotometricInterpretation)
+                .ok()
+                .flatten()
+                == Some(0);
+            let dpi = tiff_dpi(&mut decoder);
+            let data = decoder.read_image().map_err(unreadable)?;
+            let (w, h) = (width as usize, height as usize);
+            let gray: Vec<u8> = match (color, data) {
+                (tiff::ColorType::Gray(8), DecodingResult::U8(v)) => v,
+                (tiff::ColorType::Gray(16), DecodingResult::U16(v)) => {
+                    v.iter().map(|p| (p >> 8) as u8).collect()
+                }
+                (tiff::ColorType::Gray(1), DecodingResult::U8(v)) => {
+                    let row = w.div_ceil(8);
+                    let mut out = Vec::with_capacity(w * h);
+                    for y in 0..h {
+                        for x in 0..w {
+                            let bit = v.get(y * row + x / 8).map_or(0, |b| (b >> (7 - x % 8)) & 1);
+                            out.push(if bit == 1 { 255 } else { 0 });
+                        }
+                    }
+                    out
+                }
+                (tiff::ColorType::RGB(8), DecodingResult::U8(v)) => luma(&v, 3),
+                (tiff::ColorType::RGBA(8), DecodingResult::U8(v)) => luma(&v, 4),
+                (other, _) => {
+                    return Err(DecodeError::Unsupported(format!(
+                        "TIFF page {page} uses colour type {other:?}, which sohoa cannot read; scan in grey or colour"
+                    )));
+                }
+            };
+            let gray = if white_is_zero {
+                gray.into_iter().map(|p| 255 - p).collect()
+            } else {
+                gray
+            };
+            let pixels = GrayImage::from_raw(width, height, gray)
+                .ok_or_else(|| DecodeError::Unreadable(format!("page {page} is cut short")))?;
+            pages.push(PageImage {
+                width,
+                height,
+                dpi,
+                pixels,
+            });
+            if only.is_some() {
+                return Ok(pages);
+            }
+        }
+        if !decoder.more_images() {
+            break;
+        }
+        decoder.next_image().map_err(unreadable)?;
+        page += 1;
+    }
+    Ok(pages)
+}
+
+fn tiff_dpi<R: std::io::Read + std::io::Seek>(
+    decoder: &mut tiff::decoder::Decoder<R>,
+) -> Option<u32> {
+    use tiff::tags::Tag;
+    let value = decoder.find_tag(Tag::XResolution).ok().flatten()?;
+    let res = match value {
+        tiff::decoder::ifd::Value::Rational(n, d) if d > 0 => n as f64 / d as f64,
+        other => other.into_f64().ok()?,
+    };
+    let unit = decoder
+        .find_tag_unsigned::<u16>(Tag::ResolutionUnit)
+        .ok()
+        .flatten()
+        .unwrap_or(2);
+    match unit {
+        2 if res > 0.0 => Some(res.round() as u32),
+        3 if res > 0.0 => Some((res * 2.54).round() as u32),
+        _ => None,
+    }
+}

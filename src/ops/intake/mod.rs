@@ -1,0 +1,234 @@
+//! Submitting papers: a scan at the counter, or a result registered by the
+//! agency that issued it. Everything that must happen before the citizen
+//! leaves the desk happens here, in this order, for "nothing acknowledged is
+//! ever lost" and "bad input changes nothing": the owner ID, kind and
+//! particulars are checked and every page is decoded and judged first; then
+//! the original files are written (and fsynced); then the record, its pages
+//! and its digitisation job go into the database in one transaction. A crash
+//! between the two leaves at most an unreferenced blob, never a record
+//! without its bytes. Slow work (OCR, the PDF) runs from the job table.
+
+mod gate;
+mod meta;
+
+use bytes::Bytes;
+
+pub use gate::DroppedPage;
+pub use meta::{MAX_TEXT_FIELD, UploadMeta};
+
+use super::{Context, Forbidden, StoreError, authorize};
+use crate::domain::role::{Actor, Role};
+use crate::domain::subject::SubjectIdError;
+use crate::domain::{DocumentKind, NewRecord, Origin, Record, Sha256Digest, SubjectId};
+use crate::error_code::{Coded, ErrorCode};
+use crate::imaging::decode::{DecodeError, Limits};
+use crate::storage::db::Inserted;
+
+/// Roles that upload scans.
+pub const SCAN_ROLES: &[Role] = &[Role::Intake, Role::Admin];
+/// Roles that register results.
+pub const ISSUE_ROLES: &[Role] = &[Role::Issuer, Role::Admin];
+
+/// Who may submit papers of this origin.
+pub fn roles_for(origin: Origin) -> &'static [Role] {
+    match origin {
+        Origin::Scanned => SCAN_ROLES,
+        Origin::Issued => ISSUE_ROLES,
+    }
+}
+
+/// What an upload is held to.
+#[derive(Debug, Clone, Copy)]
+pub struct Rules {
+    pub limits: Limits,
+    /// Lowest resolution accepted for a scanned page, in dpi.
+    pub min_dpi: u32,
+    /// Attempts of the digitisation job before the record fails.
+    pub max_attempts: u32,
+}
+
+/// One uploaded file, already hashed as it streamed in.
+#[derive(Debug, Clone)]
+pub struct UploadedFile {
+    pub bytes: Bytes,
+    pub sha256: Sha256Digest,
+}
+
+impl UploadedFile {
+    pub fn new(bytes: Bytes) -> Self {
+        let sha256 = Sha256Digest::of(&bytes);
+        Self { bytes, sha256 }
+    }
+}
+
+#[derive(Debug)]
+pub struct Submitted {
+    pub record: Record,
+    /// True when the same pages were already on file: nothing new was stored.
+    pub duplicate: bool,
+    /// Blank pages (empty back sides) left out of the record.
+    pub dropped_blank_pages: Vec<DroppedPage>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum IntakeError {
+    #[error(transparent)]
+    Forbidden(#[from] Forbidden),
+    #[error("{0}")]
+    InvalidSubject(#[from] SubjectIdError),
+    #[error("unknown document kind {0:?}; use one of: {kinds}", kinds = DocumentKind::codes())]
+    UnknownKind(String),
+    #[error("{0}")]
+    InvalidMeta(String),
+    #[error("no pages were sent: attach at least one scanned page")]
+    MissingPages,
+    #[error("file {file}: {source}")]
+    Decode { file: usize, source: DecodeError },
+    #[error("the record would have more than {0} pages")]
+    TooManyPages(usize),
+    #[error(
+        "file {file}, page {file_page} was scanned at {dpi} dpi{how}, below the {min} dpi minimum: scan it again at {min} dpi or more",
+        how = if *estimated { " (estimated from its size and the paper size)" } else { "" }
+    )]
+    ResolutionTooLow {
+        file: usize,
+        file_page: u32,
+        dpi: u32,
+        estimated: bool,
+        min: u32,
+    },
+    #[error("every page is blank: check that the paper was placed face down and scan it again")]
+    BlankScan,
+    #[error("file {0} is a born-digital PDF: send it on its own, as the only file of its record")]
+    BornDigitalNotAlone(usize),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl From<crate::storage::db::DbError> for IntakeError {
+    fn from(e: crate::storage::db::DbError) -> Self {
+        IntakeError::Store(e.into())
+    }
+}
+
+impl From<crate::storage::blobs::BlobError> for IntakeError {
+    fn from(e: crate::storage::blobs::BlobError) -> Self {
+        IntakeError::Store(e.into())
+    }
+}
+
+impl Coded for DecodeError {
+    fn code(&self) -> ErrorCode {
+        match self {
+            DecodeError::UnknownType | DecodeError::Unsupported(_) => {
+                ErrorCode::UnsupportedMediaType
+            }
+            DecodeError::Unreadable(_) => ErrorCode::UnreadableImage,
+            DecodeError::TooLarge { .. } => ErrorCode::ImageTooLarge,
+            DecodeError::TooManyPages(_) => ErrorCode::TooManyPages,
+        }
+    }
+}
+
+impl Coded for IntakeError {
+    fn code(&self) -> ErrorCode {
+        match self {
+            IntakeError::Forbidden(e) => e.code(),
+            IntakeError::InvalidSubject(_) => ErrorCode::InvalidSubjectId,
+            IntakeError::UnknownKind(_) => ErrorCode::UnknownKind,
+            IntakeError::InvalidMeta(_) => ErrorCode::InvalidMeta,
+            IntakeError::MissingPages => ErrorCode::MissingPages,
+            IntakeError::Decode { source, .. } => source.code(),
+            IntakeError::TooManyPages(_) => ErrorCode::TooManyPages,
+            IntakeError::ResolutionTooLow { .. } => ErrorCode::ResolutionTooLow,
+            IntakeError::BlankScan => ErrorCode::BlankScan,
+            IntakeError::BornDigitalNotAlone(_) => ErrorCode::MixedUpload,
+            IntakeError::Store(e) => e.code(),
+            IntakeError::Internal(_) => ErrorCode::InternalError,
+        }
+    }
+}
+
+/// Checks, stores and records an upload by `actor`. `origin` says whether it
+/// was scanned at a counter or registered by its issuer (who must then state
+/// the paper's particulars).
+pub async fn submit(
+    cx: &Context,
+    actor: &Actor,
+    origin: Origin,
+    meta: UploadMeta,
+    files: Vec<UploadedFile>,
+) -> Result<Submitted, IntakeError> {
+    authorize(actor, roles_for(origin))?;
+    let subject = SubjectId::parse(&meta.subject_id)?;
+    let kind: DocumentKind = meta
+        .kind
+        .parse()
+        .map_err(|_| IntakeError::UnknownKind(meta.kind.clone()))?;
+    let particulars = meta::validate(&meta)?;
+    if origin == Origin::Issued {
+        meta::require_issuer_particulars(&particulars)?;
+    }
+    if files.is_empty() {
+        return Err(IntakeError::MissingPages);
+    }
+
+    let (pages, dropped) =
+        gate::pages_of(&cx.intake, &files, meta.paper.unwrap_or_default()).await?;
+    if pages.is_empty() {
+        return Err(IntakeError::BlankScan);
+    }
+    // Files whose every page was blank are neither stored nor part of the record.
+    let kept: Vec<&UploadedFile> = files
+        .iter()
+        .filter(|f| pages.iter().any(|p| p.sha256 == f.sha256))
+        .collect();
+    let fingerprint = Sha256Digest::of_list(kept.iter().map(|f| &f.sha256));
+    let already = cx
+        .repo
+        .find_same_pages(&subject, kind, &fingerprint)
+        .await?;
+    if let Some(existing) = already {
+        tracing::info!(record = %existing.id, "same pages already on file");
+        return Ok(Submitted {
+            record: existing,
+            duplicate: true,
+            dropped_blank_pages: dropped,
+        });
+    }
+
+    for file in kept {
+        cx.blobs
+            .put_original(&file.sha256, file.bytes.clone())
+            .await?;
+    }
+    let new = NewRecord {
+        id: uuid::Uuid::now_v7().to_string(),
+        subject_id: subject,
+        kind,
+        meta: particulars,
+        fingerprint,
+        created_by: actor.name.clone(),
+        origin,
+        pages,
+    };
+    let outcome = cx.repo.insert_record(new, cx.intake.max_attempts).await?;
+    Ok(match outcome {
+        Inserted::Created(record) => {
+            tracing::info!(record = %record.id, kind = %record.kind, pages = record.pages.len(), "record stored");
+            cx.jobs_queued.notify_waiters();
+            Submitted {
+                record,
+                duplicate: false,
+                dropped_blank_pages: dropped,
+            }
+        }
+        Inserted::Duplicate(record) => Submitted {
+            record,
+            duplicate: true,
+            dropped_blank_pages: dropped,
+        },
+    })
+}

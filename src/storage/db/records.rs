@@ -1,0 +1,449 @@
+//! Records and their pages: storing a checked upload (with its digitisation
+//! job, in one transaction), reading records back, and the status changes an
+//! officer or issuer makes. Status conditions are bound from
+//! [`RecordStatus`], so the SQL says no more than the domain's rules.
+
+use async_trait::async_trait;
+use chrono::Utc;
+use sqlx::AssertSqlSafe;
+
+use super::exec::{Conn, Sql, placeholders};
+use super::rows::{PAGE_COLUMNS, PageRow, RECORD_COLUMNS, RecordRow};
+use super::{Database, DbError, jobs};
+use crate::domain::{
+    AgencyId, DocumentKind, DossierCode, NewRecord, Page, Record, RecordStatus, Review,
+    Sha256Digest, SubjectId, TextSource,
+};
+
+/// What inserting a record did.
+#[derive(Debug)]
+pub enum Inserted {
+    Created(Record),
+    /// The same pages were already on file for this subject and kind.
+    Duplicate(Record),
+}
+
+/// Filters for a subject's records, newest first.
+#[derive(Debug, Clone, Default)]
+pub struct RecordQuery {
+    pub kind: Option<DocumentKind>,
+    /// Only records older than this record id (ids are time-ordered UUID v7).
+    pub before: Option<String>,
+    pub limit: u32,
+}
+
+#[async_trait]
+pub trait RecordRepo: Send + Sync {
+    /// The live record (see [`RecordStatus::is_live`]) with exactly these files.
+    async fn find_same_pages(
+        &self,
+        subject: &SubjectId,
+        kind: DocumentKind,
+        fingerprint: &Sha256Digest,
+    ) -> Result<Option<Record>, DbError>;
+
+    /// Inserts the record, its pages and its digitisation job in one
+    /// transaction. `max_attempts` bounds the job's retries.
+    async fn insert_record(
+        &self,
+        record: NewRecord,
+        max_attempts: u32,
+    ) -> Result<Inserted, DbError>;
+
+    async fn record(&self, id: &str) -> Result<Option<Record>, DbError>;
+
+    /// One page of a record, without loading the others.
+    async fn page(&self, record_id: &str, n: u32) -> Result<Option<Page>, DbError>;
+
+    /// A subject's records, newest first, with their pages but without OCR text.
+    async fn subject_records(
+        &self,
+        subject: &SubjectId,
+        query: &RecordQuery,
+    ) -> Result<Vec<Record>, DbError>;
+
+    /// Records uploaded with this dossier code, oldest first.
+    async fn dossier_records(&self, code: &DossierCode) -> Result<Vec<Record>, DbError>;
+
+    /// Records holding a file with this digest, as an original page or as
+    /// the rendition: certified ones first, then newest first.
+    async fn records_with_file(&self, digest: &Sha256Digest) -> Result<Vec<Record>, DbError>;
+
+    /// Ends a record's review: `certificate` (JWS, signing agency) certifies
+    /// it, none rejects it. Only from `pending_review`: false when the record
+    /// is in any other state (or does not exist), and nothing changes.
+    async fn conclude_review(
+        &self,
+        record_id: &str,
+        review: &Review,
+        certificate: Option<(&str, &AgencyId)>,
+    ) -> Result<bool, DbError>;
+
+    /// Revokes (or, with `superseded_by`, supersedes) a certified record,
+    /// with the reason. False when it is not certified, and nothing changes.
+    async fn withdraw(
+        &self,
+        record_id: &str,
+        reason: &str,
+        superseded_by: Option<&str>,
+        by: &str,
+    ) -> Result<bool, DbError>;
+}
+
+/// The SQL condition "status is one of the live statuses", bound from `first`.
+fn live_status(first: usize) -> String {
+    format!(
+        "status IN ({})",
+        placeholders(first, RecordStatus::LIVE.len())
+    )
+}
+
+fn live_statuses() -> impl Iterator<Item = &'static str> {
+    RecordStatus::LIVE.iter().map(|s| s.as_str())
+}
+
+/// The status a record must have for it to become `target`.
+fn source_of(target: RecordStatus) -> RecordStatus {
+    RecordStatus::ALL
+        .into_iter()
+        .find(|s| s.can_become(target))
+        .expect("every target status has a status it comes from")
+}
+
+pub(super) async fn pages_of(conn: &mut Conn<'_>, record_id: &str) -> Result<Vec<Page>, DbError> {
+    let rows: Vec<PageRow> = conn
+        .fetch_all(
+            Sql::new(AssertSqlSafe(format!(
+                "{PAGE_COLUMNS} WHERE record_id = $1 ORDER BY n"
+            )))
+            .bind(record_id),
+        )
+        .await?;
+    rows.into_iter().map(PageRow::into_page).collect()
+}
+
+impl Database {
+    /// Several records by id, in the order given, each with its pages.
+    async fn records_by_id(&self, ids: Vec<(String,)>) -> Result<Vec<Record>, DbError> {
+        let mut records = Vec::with_capacity(ids.len());
+        for (id,) in ids {
+            if let Some(record) = self.record(&id).await? {
+                records.push(record);
+            }
+        }
+        Ok(records)
+    }
+}
+
+#[async_trait]
+impl RecordRepo for Database {
+    async fn find_same_pages(
+        &self,
+        subject: &SubjectId,
+        kind: DocumentKind,
+        fingerprint: &Sha256Digest,
+    ) -> Result<Option<Record>, DbError> {
+        let id: Option<(String,)> = self
+            .pool
+            .fetch_optional(
+                Sql::new(AssertSqlSafe(format!(
+                    "SELECT id FROM records WHERE subject_id = $1 AND kind = $2 \
+                     AND fingerprint = $3 AND {}",
+                    live_status(4)
+                )))
+                .bind(subject.as_str())
+                .bind(kind.code())
+                .bind(fingerprint.to_hex())
+                .bind_all(live_statuses()),
+            )
+            .await?;
+        match id {
+            Some((id,)) => self.record(&id).await,
+            None => Ok(None),
+        }
+    }
+
+    async fn insert_record(&self, new: NewRecord, max_attempts: u32) -> Result<Inserted, DbError> {
+        let now = Utc::now();
+        let mut tx = self.pool.begin().await?;
+        let m = &new.meta;
+        let inserted = tx
+            .conn()
+            .execute(
+                Sql::new(
+                    "INSERT INTO records (id, subject_id, kind, status, dossier_code, \
+                     procedure_code, document_number, issued_on, valid_until, officer, \
+                     fingerprint, created_by, created_at, updated_at, owner_name, result_code, \
+                     issuing_agency, signer, permanent, scope, origin) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $14, \
+                     $15, $16, $17, $18, $19, $20)",
+                )
+                .bind(&new.id)
+                .bind(new.subject_id.as_str())
+                .bind(new.kind.code())
+                .bind(RecordStatus::Processing.as_str())
+                .bind(m.dossier_code.as_ref().map(ToString::to_string))
+                .bind(&m.procedure_code)
+                .bind(&m.document_number)
+                .bind(m.issued_on)
+                .bind(m.valid_until)
+                .bind(&m.officer)
+                .bind(new.fingerprint.to_hex())
+                .bind(&new.created_by)
+                .bind(now)
+                .bind(&m.owner_name)
+                .bind(&m.result_code)
+                .bind(&m.issuing_agency)
+                .bind(&m.signer)
+                .bind(m.permanent)
+                .bind(&m.scope)
+                .bind(new.origin.as_str()),
+            )
+            .await;
+        if let Err(err) = inserted {
+            if matches!(err, DbError::Conflict(_)) {
+                // Another upload of the same pages won the race: answer with it.
+                drop(tx);
+                return match self
+                    .find_same_pages(&new.subject_id, new.kind, &new.fingerprint)
+                    .await?
+                {
+                    Some(existing) => Ok(Inserted::Duplicate(existing)),
+                    None => Err(err),
+                };
+            }
+            return Err(err);
+        }
+        for page in &new.pages {
+            tx.conn()
+                .execute(
+                    Sql::new(
+                        "INSERT INTO pages (record_id, n, sha256, bytes, content_type, \
+                         file_page, width, height, dpi, quality, ocr_text, text_source) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+                    )
+                    .bind(&new.id)
+                    .bind(page.n)
+                    .bind(page.sha256.to_hex())
+                    .bind(page.bytes)
+                    .bind(page.content_type)
+                    .bind(page.file_page)
+                    .bind(page.width)
+                    .bind(page.height)
+                    .bind(page.dpi)
+                    .bind(
+                        page.quality
+                            .as_ref()
+                            .and_then(|q| serde_json::to_string(q).ok()),
+                    )
+                    .bind(&page.pdf_text)
+                    .bind(page.pdf_text.as_ref().map(|_| TextSource::Pdf.as_str())),
+                )
+                .await?;
+        }
+        jobs::queue_digitise(&mut tx.conn(), &new.id, max_attempts, now).await?;
+        tx.commit().await?;
+        let record = self
+            .record(&new.id)
+            .await?
+            .ok_or_else(|| DbError::Corrupt("record vanished after insert".into()))?;
+        Ok(Inserted::Created(record))
+    }
+
+    async fn record(&self, id: &str) -> Result<Option<Record>, DbError> {
+        let mut held = self.pool.acquire().await?;
+        let mut conn = held.conn();
+        let row: Option<RecordRow> = conn
+            .fetch_optional(
+                Sql::new(AssertSqlSafe(format!("{RECORD_COLUMNS} WHERE id = $1"))).bind(id),
+            )
+            .await?;
+        match row {
+            Some(row) => {
+                let pages = pages_of(&mut conn, &row.id).await?;
+                row.into_record(pages).map(Some)
+            }
+            None => Ok(None),
+        }
+    }
+
+    async fn page(&self, record_id: &str, n: u32) -> Result<Option<Page>, DbError> {
+        let row: Option<PageRow> = self
+            .pool
+            .fetch_optional(
+                Sql::new(AssertSqlSafe(format!(
+                    "{PAGE_COLUMNS} WHERE record_id = $1 AND n = $2"
+                )))
+                .bind(record_id)
+                .bind(n),
+            )
+            .await?;
+        row.map(PageRow::into_page).transpose()
+    }
+
+    async fn subject_records(
+        &self,
+        subject: &SubjectId,
+        query: &RecordQuery,
+    ) -> Result<Vec<Record>, DbError> {
+        let kind = query.kind.map(|k| k.code());
+        let mut held = self.pool.acquire().await?;
+        let mut conn = held.conn();
+        let rows: Vec<RecordRow> = conn
+            .fetch_all(
+                Sql::new(AssertSqlSafe(format!(
+                    "{RECORD_COLUMNS} WHERE subject_id = $1 AND ($2 IS NULL OR kind = $2) \
+                     AND ($3 IS NULL OR id < $3) ORDER BY id DESC LIMIT $4"
+                )))
+                .bind(subject.as_str())
+                .bind(kind)
+                .bind(&query.before)
+                .bind(query.limit),
+            )
+            .await?;
+        let Some(oldest) = rows.last().map(|r| r.id.clone()) else {
+            return Ok(Vec::new());
+        };
+        // One query for all pages of the listed records, text left out.
+        let page_rows: Vec<PageRow> = conn
+            .fetch_all(
+                Sql::new(
+                    "SELECT p.record_id, p.n, p.sha256, p.bytes, p.content_type, p.file_page, \
+                     p.width, p.height, p.dpi, NULL AS ocr_text, p.ocr_confidence, p.quality, \
+                     p.text_source FROM pages p JOIN records r ON r.id = p.record_id \
+                     WHERE r.subject_id = $1 AND ($2 IS NULL OR r.kind = $2) AND r.id >= $3 \
+                     AND ($4 IS NULL OR r.id < $4) ORDER BY p.record_id, p.n",
+                )
+                .bind(subject.as_str())
+                .bind(kind)
+                .bind(oldest)
+                .bind(&query.before),
+            )
+            .await?;
+        let mut pages: std::collections::HashMap<String, Vec<Page>> = Default::default();
+        for row in page_rows {
+            let id = row.record_id.clone();
+            pages.entry(id).or_default().push(row.into_page()?);
+        }
+        rows.into_iter()
+            .map(|row| {
+                let p = pages.remove(&row.id).unwrap_or_default();
+                row.into_record(p)
+            })
+            .collect()
+    }
+
+    async fn dossier_records(&self, code: &DossierCode) -> Result<Vec<Record>, DbError> {
+        let ids = self
+            .pool
+            .fetch_all(
+                Sql::new("SELECT id FROM records WHERE dossier_code = $1 ORDER BY id")
+                    .bind(code.to_string()),
+            )
+            .await?;
+        self.records_by_id(ids).await
+    }
+
+    async fn records_with_file(&self, digest: &Sha256Digest) -> Result<Vec<Record>, DbError> {
+        let ids = self
+            .pool
+            .fetch_all(
+                Sql::new(
+                    "SELECT id FROM records WHERE rendition_sha256 = $1 \
+                     OR id IN (SELECT record_id FROM pages WHERE sha256 = $1) \
+                     ORDER BY CASE WHEN status = $2 THEN 0 ELSE 1 END, id DESC LIMIT 20",
+                )
+                .bind(digest.to_hex())
+                .bind(RecordStatus::Certified.as_str()),
+            )
+            .await?;
+        self.records_by_id(ids).await
+    }
+
+    async fn conclude_review(
+        &self,
+        record_id: &str,
+        review: &Review,
+        certificate: Option<(&str, &AgencyId)>,
+    ) -> Result<bool, DbError> {
+        let status = if certificate.is_some() {
+            RecordStatus::Certified
+        } else {
+            RecordStatus::Rejected
+        };
+        let done = self
+            .pool
+            .execute(
+                Sql::new(
+                    "UPDATE records SET status = $1, reviewed_by = $2, review_note = $3, \
+                     reviewed_at = $4, certificate = $5, certified_by = $6, updated_at = $4 \
+                     WHERE id = $7 AND status = $8",
+                )
+                .bind(status.as_str())
+                .bind(&review.officer)
+                .bind(&review.note)
+                .bind(review.at)
+                .bind(certificate.map(|c| c.0))
+                .bind(certificate.map(|c| c.1.as_str()))
+                .bind(record_id)
+                .bind(source_of(status).as_str()),
+            )
+            .await?;
+        Ok(done == 1)
+    }
+
+    async fn withdraw(
+        &self,
+        record_id: &str,
+        reason: &str,
+        superseded_by: Option<&str>,
+        by: &str,
+    ) -> Result<bool, DbError> {
+        let status = if superseded_by.is_some() {
+            RecordStatus::Superseded
+        } else {
+            RecordStatus::Revoked
+        };
+        let done = self
+            .pool
+            .execute(
+                Sql::new(
+                    "UPDATE records SET status = $1, status_reason = $2, superseded_by = $3, \
+                     withdrawn_by = $4, withdrawn_at = $5, updated_at = $5 \
+                     WHERE id = $6 AND status = $7",
+                )
+                .bind(status.as_str())
+                .bind(reason)
+                .bind(superseded_by)
+                .bind(by)
+                .bind(Utc::now())
+                .bind(record_id)
+                .bind(source_of(status).as_str()),
+            )
+            .await?;
+        Ok(done == 1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_decision_starts_from_the_one_status_the_domain_allows() {
+        assert_eq!(
+            source_of(RecordStatus::Certified),
+            RecordStatus::PendingReview
+        );
+        assert_eq!(
+            source_of(RecordStatus::Rejected),
+            RecordStatus::PendingReview
+        );
+        assert_eq!(source_of(RecordStatus::Revoked), RecordStatus::Certified);
+        assert_eq!(source_of(RecordStatus::Superseded), RecordStatus::Certified);
+        assert_eq!(
+            source_of(RecordStatus::PendingReview),
+            RecordStatus::Processing
+        );
+    }
+}
