@@ -230,6 +230,31 @@ pub struct Certification {
     pub review: Review,
 }
 
+/// A record to test rules with: a birth certificate of `001090012345`,
+/// scanned, with no pages, in `status`.
+#[cfg(test)]
+pub(crate) fn example(id: &str, status: RecordStatus) -> Record {
+    Record {
+        id: id.into(),
+        subject_id: SubjectId::parse("001090012345").expect("a valid personal ID"),
+        kind: DocumentKind::BirthCertificate,
+        status,
+        status_reason: None,
+        meta: RecordMeta::default(),
+        created_by: "desk".into(),
+        created_at: Utc::now(),
+        updated_at: Utc::now(),
+        pages: Vec::new(),
+        rendition: None,
+        review: None,
+        certificate: None,
+        certified_by: None,
+        origin: Origin::Scanned,
+        superseded_by: None,
+        withdrawn: None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

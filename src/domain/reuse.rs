@@ -122,39 +122,18 @@ pub struct ReuseStats {
 
 #[cfg(test)]
 mod tests {
-    use chrono::Utc;
-
     use super::*;
     use crate::domain::validity::{KindValidity, ValidityRule};
-    use crate::domain::{Origin, RecordMeta, SubjectId};
 
     fn day(s: &str) -> NaiveDate {
         s.parse().unwrap()
     }
 
     fn record(id: &str, status: RecordStatus, issued: Option<&str>) -> Record {
-        Record {
-            id: id.into(),
-            subject_id: SubjectId::parse("001090012345").unwrap(),
-            kind: DocumentKind::MarriageStatusCertificate,
-            status,
-            status_reason: None,
-            meta: RecordMeta {
-                issued_on: issued.map(day),
-                ..RecordMeta::default()
-            },
-            created_by: "desk".into(),
-            created_at: Utc::now(),
-            updated_at: Utc::now(),
-            pages: Vec::new(),
-            rendition: None,
-            review: None,
-            certificate: None,
-            certified_by: None,
-            origin: Origin::Scanned,
-            superseded_by: None,
-            withdrawn: None,
-        }
+        let mut record = crate::domain::record::example(id, status);
+        record.kind = DocumentKind::MarriageStatusCertificate;
+        record.meta.issued_on = issued.map(day);
+        record
     }
 
     fn six_months() -> Catalogue {

@@ -3,8 +3,6 @@
 
 use std::sync::Arc;
 
-use chrono::Utc;
-
 use super::Context;
 use super::intake::Rules;
 use crate::domain::{
@@ -42,25 +40,7 @@ pub(crate) async fn context() -> Context {
 
 /// A record in memory, of [`SUBJECT`], in `status`.
 pub(crate) fn record(id: &str, status: RecordStatus) -> Record {
-    Record {
-        id: id.into(),
-        subject_id: SubjectId::parse(SUBJECT).unwrap(),
-        kind: DocumentKind::BirthCertificate,
-        status,
-        status_reason: None,
-        meta: RecordMeta::default(),
-        created_by: "desk".into(),
-        created_at: Utc::now(),
-        updated_at: Utc::now(),
-        pages: Vec::new(),
-        rendition: None,
-        review: None,
-        certificate: None,
-        certified_by: None,
-        origin: Origin::Scanned,
-        superseded_by: None,
-        withdrawn: None,
-    }
+    crate::domain::record::example(id, status)
 }
 
 /// A record stored without pages, still `processing`; its id.

@@ -72,11 +72,8 @@ async fn records_uploaded_with_a_dossier_code_are_listed_in_that_dossier() {
 
     let meta = json!({"subject_id": SUBJECT, "kind": "cccd", "dossier_code": code});
     let uploaded: Value = app
-        .upload(&app.intake_key, meta, &["cccd_front.jpg"])
-        .await
-        .json()
-        .await
-        .unwrap();
+        .upload_json(&app.intake_key, meta, &["cccd_front.jpg"])
+        .await;
     app.upload(
         &app.intake_key,
         crate::helpers::meta("birth_certificate"),

@@ -192,11 +192,8 @@ async fn unknown_records_pages_and_endpoints_are_not_found() {
     )
     .await;
     let body: Value = app
-        .upload(key, meta("cccd"), &["cccd_front.jpg"])
-        .await
-        .json()
-        .await
-        .unwrap();
+        .upload_json(key, meta("cccd"), &["cccd_front.jpg"])
+        .await;
     let id = body["id"].as_str().unwrap();
     assert_error(
         app.get(key, &format!("/v1/records/{id}/pages/2")).await,

@@ -76,15 +76,12 @@ async fn health_and_the_openapi_document_need_no_key() {
 async fn info_logs_never_contain_id_numbers_names_or_document_text() {
     let app = TestApp::spawn().await;
     let body: serde_json::Value = app
-        .upload(
+        .upload_json(
             &app.intake_key,
             meta("birth_certificate"),
             &["birth_certificate.png"],
         )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
     app.wait_until_processed(body["id"].as_str().unwrap(), Duration::from_secs(120))
         .await;
     app.get(&app.intake_key, &format!("/v1/subjects/{SUBJECT}/records"))

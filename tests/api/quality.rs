@@ -149,12 +149,7 @@ async fn a_crooked_scan_is_measured_straightened_for_ocr_and_recognised_as_well_
         ("birth_certificate", "birth_certificate.png"),
         ("other", "birth_certificate_skewed.png"),
     ] {
-        let body: Value = app
-            .upload(&app.intake_key, meta(kind), &[file])
-            .await
-            .json()
-            .await
-            .unwrap();
+        let body: Value = app.upload_json(&app.intake_key, meta(kind), &[file]).await;
         results.push(body);
     }
     let skew = results[1]["pages"][0]["quality"]["skew_degrees"]

@@ -122,15 +122,12 @@ async fn pages_come_back_byte_identical_with_their_hash_as_etag() {
 async fn uploading_the_same_pages_again_returns_the_existing_record_and_stores_nothing_new() {
     let app = TestApp::spawn_without_workers().await;
     let first: serde_json::Value = app
-        .upload(
+        .upload_json(
             &app.intake_key,
             meta("birth_certificate"),
             &["birth_certificate.png"],
         )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
     let blobs = app.blob_count().await;
 
     let again = app
@@ -192,12 +189,7 @@ async fn an_owners_records_are_listed_newest_first_and_can_be_filtered_by_kind()
             "criminal_record_certificate.jpg",
         ),
     ] {
-        let body: serde_json::Value = app
-            .upload(&app.intake_key, meta(kind), &[file])
-            .await
-            .json()
-            .await
-            .unwrap();
+        let body: serde_json::Value = app.upload_json(&app.intake_key, meta(kind), &[file]).await;
         ids.push(body["id"].as_str().unwrap().to_owned());
     }
     // Another owner's paper is not listed.

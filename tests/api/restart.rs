@@ -18,11 +18,8 @@ async fn an_ocr_job_interrupted_by_a_crash_completes_after_restart() {
     })
     .await;
     let body: serde_json::Value = app
-        .upload(&app.intake_key, meta("other"), &["two_page.pdf"])
-        .await
-        .json()
-        .await
-        .unwrap();
+        .upload_json(&app.intake_key, meta("other"), &["two_page.pdf"])
+        .await;
     let id = body["id"].as_str().unwrap().to_owned();
 
     // Wait until a worker holds a job, then pull the plug.

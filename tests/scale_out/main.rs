@@ -1,8 +1,8 @@
 //! Scaling out: several sohoa instances on one PostgreSQL and one S3 store
 //! (a Garage of the test's own). These always run on the distributed stack.
 
-#[path = "../api/helpers.rs"]
-#[allow(dead_code)]
+#[path = "../api/helpers/mod.rs"]
+#[allow(dead_code, unused_imports)]
 mod helpers;
 
 use std::sync::Arc;
@@ -46,11 +46,8 @@ async fn a_scan_uploaded_to_one_instance_is_served_by_the_other() {
     );
 
     let body: Value = a
-        .upload(&a.intake_key, meta("cccd"), &["cccd_front.jpg"])
-        .await
-        .json()
-        .await
-        .unwrap();
+        .upload_json(&a.intake_key, meta("cccd"), &["cccd_front.jpg"])
+        .await;
     let id = body["id"].as_str().unwrap();
     let page = b
         .get(&b.intake_key, &format!("/v1/records/{id}/pages/1"))
@@ -117,11 +114,8 @@ async fn an_instance_killed_in_the_middle_of_ocr_has_its_job_finished_by_the_oth
     let mut a = TestApp::spawn_on(stores.clone(), lease(2));
     let b = TestApp::spawn_on(stores.clone(), lease(2));
     let body: Value = a
-        .upload(&a.intake_key, meta("other"), &["two_page.pdf"])
-        .await
-        .json()
-        .await
-        .unwrap();
+        .upload_json(&a.intake_key, meta("other"), &["two_page.pdf"])
+        .await;
     let id = body["id"].as_str().unwrap().to_owned();
 
     // Wait until instance A holds a job (worker ids carry the process id), then kill it.
@@ -219,11 +213,8 @@ async fn a_job_that_keeps_failing_retries_with_backoff_then_fails_its_record_wit
         },
     );
     let body: Value = intake
-        .upload(&intake.intake_key, meta("cccd"), &["cccd_front.jpg"])
-        .await
-        .json()
-        .await
-        .unwrap();
+        .upload_json(&intake.intake_key, meta("cccd"), &["cccd_front.jpg"])
+        .await;
     let id = body["id"].as_str().unwrap().to_owned();
 
     // The original becomes unreadable: every attempt fails, but transiently.

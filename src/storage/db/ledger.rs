@@ -34,6 +34,19 @@ pub trait LedgerRepo: Send + Sync {
     async fn access_log_head(&self) -> Result<(i64, String), DbError>;
 }
 
+impl Database {
+    /// Entries matching `rest` (a condition and order over `access_log`).
+    async fn entries(
+        &self,
+        rest: &'static str,
+        bind: impl FnOnce(Sql) -> Sql + Send,
+    ) -> Result<Vec<AccessEntry>, DbError> {
+        let sql = Sql::new(AssertSqlSafe(format!("{ACCESS_COLUMNS} {rest}")));
+        let rows: Vec<AccessRow> = self.pool.fetch_all(bind(sql)).await?;
+        rows.into_iter().map(AccessRow::into_entry).collect()
+    }
+}
+
 #[async_trait]
 impl LedgerRepo for Database {
     async fn append_access(&self, access: &NewAccess) -> Result<AccessEntry, DbError> {
@@ -106,17 +119,10 @@ impl LedgerRepo for Database {
         subject: &str,
         limit: u32,
     ) -> Result<Vec<AccessEntry>, DbError> {
-        let rows: Vec<AccessRow> = self
-            .pool
-            .fetch_all(
-                Sql::new(AssertSqlSafe(format!(
-                    "{ACCESS_COLUMNS} WHERE subject_id = $1 ORDER BY seq DESC LIMIT $2"
-                )))
-                .bind(subject)
-                .bind(limit),
-            )
-            .await?;
-        rows.into_iter().map(AccessRow::into_entry).collect()
+        self.entries("WHERE subject_id = $1 ORDER BY seq DESC LIMIT $2", |sql| {
+            sql.bind(subject).bind(limit)
+        })
+        .await
     }
 
     async fn access_log_page(
@@ -124,17 +130,10 @@ impl LedgerRepo for Database {
         after_seq: i64,
         limit: u32,
     ) -> Result<Vec<AccessEntry>, DbError> {
-        let rows: Vec<AccessRow> = self
-            .pool
-            .fetch_all(
-                Sql::new(AssertSqlSafe(format!(
-                    "{ACCESS_COLUMNS} WHERE seq > $1 ORDER BY seq LIMIT $2"
-                )))
-                .bind(after_seq)
-                .bind(limit),
-            )
-            .await?;
-        rows.into_iter().map(AccessRow::into_entry).collect()
+        self.entries("WHERE seq > $1 ORDER BY seq LIMIT $2", |sql| {
+            sql.bind(after_seq).bind(limit)
+        })
+        .await
     }
 
     async fn access_log_head(&self) -> Result<(i64, String), DbError> {

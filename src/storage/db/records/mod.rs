@@ -1,18 +1,19 @@
 //! Records and their pages: storing a checked upload (with its digitisation
 //! job, in one transaction), reading records back, and the status changes an
-//! officer or issuer makes. Status conditions are bound from
+//! officer or issuer makes (`changes`). Status conditions are bound from
 //! [`RecordStatus`], so the SQL says no more than the domain's rules.
 
 use async_trait::async_trait;
-use chrono::Utc;
 use sqlx::AssertSqlSafe;
+
+mod changes;
 
 use super::exec::{Conn, Sql, placeholders};
 use super::rows::{PAGE_COLUMNS, PageRow, RECORD_COLUMNS, RecordRow};
-use super::{Database, DbError, jobs};
+use super::{Database, DbError};
 use crate::domain::{
     AgencyId, DocumentKind, DossierCode, NewRecord, Page, Record, RecordStatus, Review,
-    Sha256Digest, SubjectId, TextSource,
+    Sha256Digest, SubjectId,
 };
 
 /// What inserting a record did.
@@ -102,14 +103,6 @@ fn live_statuses() -> impl Iterator<Item = &'static str> {
     RecordStatus::LIVE.iter().map(|s| s.as_str())
 }
 
-/// The status a record must have for it to become `target`.
-fn source_of(target: RecordStatus) -> RecordStatus {
-    RecordStatus::ALL
-        .into_iter()
-        .find(|s| s.can_become(target))
-        .expect("every target status has a status it comes from")
-}
-
 pub(super) async fn pages_of(conn: &mut Conn<'_>, record_id: &str) -> Result<Vec<Page>, DbError> {
     let rows: Vec<PageRow> = conn
         .fetch_all(
@@ -164,46 +157,10 @@ impl RecordRepo for Database {
     }
 
     async fn insert_record(&self, new: NewRecord, max_attempts: u32) -> Result<Inserted, DbError> {
-        let now = Utc::now();
-        let mut tx = self.pool.begin().await?;
-        let m = &new.meta;
-        let inserted = tx
-            .conn()
-            .execute(
-                Sql::new(
-                    "INSERT INTO records (id, subject_id, kind, status, dossier_code, \
-                     procedure_code, document_number, issued_on, valid_until, officer, \
-                     fingerprint, created_by, created_at, updated_at, owner_name, result_code, \
-                     issuing_agency, signer, permanent, scope, origin) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $14, \
-                     $15, $16, $17, $18, $19, $20)",
-                )
-                .bind(&new.id)
-                .bind(new.subject_id.as_str())
-                .bind(new.kind.code())
-                .bind(RecordStatus::Processing.as_str())
-                .bind(m.dossier_code.as_ref().map(ToString::to_string))
-                .bind(&m.procedure_code)
-                .bind(&m.document_number)
-                .bind(m.issued_on)
-                .bind(m.valid_until)
-                .bind(&m.officer)
-                .bind(new.fingerprint.to_hex())
-                .bind(&new.created_by)
-                .bind(now)
-                .bind(&m.owner_name)
-                .bind(&m.result_code)
-                .bind(&m.issuing_agency)
-                .bind(&m.signer)
-                .bind(m.permanent)
-                .bind(&m.scope)
-                .bind(new.origin.as_str()),
-            )
-            .await;
-        if let Err(err) = inserted {
-            if matches!(err, DbError::Conflict(_)) {
-                // Another upload of the same pages won the race: answer with it.
-                drop(tx);
+        match changes::insert(&self.pool, &new, max_attempts).await {
+            Ok(()) => {}
+            // Another upload of the same pages won the race: answer with it.
+            Err(err @ DbError::Conflict(_)) => {
                 return match self
                     .find_same_pages(&new.subject_id, new.kind, &new.fingerprint)
                     .await?
@@ -212,37 +169,8 @@ impl RecordRepo for Database {
                     None => Err(err),
                 };
             }
-            return Err(err);
+            Err(err) => return Err(err),
         }
-        for page in &new.pages {
-            tx.conn()
-                .execute(
-                    Sql::new(
-                        "INSERT INTO pages (record_id, n, sha256, bytes, content_type, \
-                         file_page, width, height, dpi, quality, ocr_text, text_source) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-                    )
-                    .bind(&new.id)
-                    .bind(page.n)
-                    .bind(page.sha256.to_hex())
-                    .bind(page.bytes)
-                    .bind(page.content_type)
-                    .bind(page.file_page)
-                    .bind(page.width)
-                    .bind(page.height)
-                    .bind(page.dpi)
-                    .bind(
-                        page.quality
-                            .as_ref()
-                            .and_then(|q| serde_json::to_string(q).ok()),
-                    )
-                    .bind(&page.pdf_text)
-                    .bind(page.pdf_text.as_ref().map(|_| TextSource::Pdf.as_str())),
-                )
-                .await?;
-        }
-        jobs::queue_digitise(&mut tx.conn(), &new.id, max_attempts, now).await?;
-        tx.commit().await?;
         let record = self
             .record(&new.id)
             .await?
@@ -366,30 +294,7 @@ impl RecordRepo for Database {
         review: &Review,
         certificate: Option<(&str, &AgencyId)>,
     ) -> Result<bool, DbError> {
-        let status = if certificate.is_some() {
-            RecordStatus::Certified
-        } else {
-            RecordStatus::Rejected
-        };
-        let done = self
-            .pool
-            .execute(
-                Sql::new(
-                    "UPDATE records SET status = $1, reviewed_by = $2, review_note = $3, \
-                     reviewed_at = $4, certificate = $5, certified_by = $6, updated_at = $4 \
-                     WHERE id = $7 AND status = $8",
-                )
-                .bind(status.as_str())
-                .bind(&review.officer)
-                .bind(&review.note)
-                .bind(review.at)
-                .bind(certificate.map(|c| c.0))
-                .bind(certificate.map(|c| c.1.as_str()))
-                .bind(record_id)
-                .bind(source_of(status).as_str()),
-            )
-            .await?;
-        Ok(done == 1)
+        changes::conclude_review(&self.pool, record_id, review, certificate).await
     }
 
     async fn withdraw(
@@ -399,51 +304,6 @@ impl RecordRepo for Database {
         superseded_by: Option<&str>,
         by: &str,
     ) -> Result<bool, DbError> {
-        let status = if superseded_by.is_some() {
-            RecordStatus::Superseded
-        } else {
-            RecordStatus::Revoked
-        };
-        let done = self
-            .pool
-            .execute(
-                Sql::new(
-                    "UPDATE records SET status = $1, status_reason = $2, superseded_by = $3, \
-                     withdrawn_by = $4, withdrawn_at = $5, updated_at = $5 \
-                     WHERE id = $6 AND status = $7",
-                )
-                .bind(status.as_str())
-                .bind(reason)
-                .bind(superseded_by)
-                .bind(by)
-                .bind(Utc::now())
-                .bind(record_id)
-                .bind(source_of(status).as_str()),
-            )
-            .await?;
-        Ok(done == 1)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn each_decision_starts_from_the_one_status_the_domain_allows() {
-        assert_eq!(
-            source_of(RecordStatus::Certified),
-            RecordStatus::PendingReview
-        );
-        assert_eq!(
-            source_of(RecordStatus::Rejected),
-            RecordStatus::PendingReview
-        );
-        assert_eq!(source_of(RecordStatus::Revoked), RecordStatus::Certified);
-        assert_eq!(source_of(RecordStatus::Superseded), RecordStatus::Certified);
-        assert_eq!(
-            source_of(RecordStatus::PendingReview),
-            RecordStatus::Processing
-        );
+        changes::withdraw(&self.pool, record_id, reason, superseded_by, by).await
     }
 }
