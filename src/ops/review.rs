@@ -202,6 +202,22 @@ mod tests {
         assert_eq!(err.code(), ErrorCode::InvalidReview);
     }
 
+    #[tokio::test]
+    async fn only_the_counter_reviews_and_only_a_record_awaiting_review() {
+        let cx = crate::ops::testing::context().await;
+        let confirm = || request(Decision::Confirm, "Lê Thị Hoa", None);
+        let reader = Actor::key("one-stop", Role::Reader);
+        let err = review(&cx, &reader, "nope", confirm()).await.unwrap_err();
+        assert_eq!(err.code(), ErrorCode::Forbidden);
+        let desk = Actor::key("desk", Role::Intake);
+        let err = review(&cx, &desk, "nope", confirm()).await.unwrap_err();
+        assert_eq!(err.code(), ErrorCode::NotFound);
+        let id = crate::ops::testing::stored_record(&cx).await;
+        let err = review(&cx, &desk, &id, confirm()).await.unwrap_err();
+        assert_eq!(err.code(), ErrorCode::InvalidTransition);
+        assert!(err.to_string().contains("still being made"));
+    }
+
     #[test]
     fn a_refused_transition_says_what_to_do_instead() {
         let err = ReviewError::InvalidTransition {

@@ -232,3 +232,82 @@ pub async fn submit(
         },
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ops::testing;
+
+    fn meta(subject: &str, kind: &str) -> UploadMeta {
+        UploadMeta {
+            subject_id: subject.into(),
+            kind: kind.into(),
+            ..UploadMeta::default()
+        }
+    }
+
+    fn blank_png() -> UploadedFile {
+        let page = image::GrayImage::from_pixel(1654, 2339, image::Luma([245]));
+        let mut bytes = std::io::Cursor::new(Vec::new());
+        page.write_to(&mut bytes, image::ImageFormat::Png).unwrap();
+        UploadedFile::new(bytes.into_inner().into())
+    }
+
+    #[tokio::test]
+    async fn a_submission_is_refused_for_its_owner_kind_role_pages_or_particulars() {
+        let cx = testing::context().await;
+        let desk = Actor::key("desk", Role::Intake);
+        let scan = Origin::Scanned;
+        let file = || vec![blank_png()];
+        let code = |r: Result<Submitted, IntakeError>| r.unwrap_err().code();
+        let m = meta("123", "cccd");
+        assert_eq!(
+            code(submit(&cx, &desk, scan, m, file()).await),
+            ErrorCode::InvalidSubjectId
+        );
+        let m = meta(testing::SUBJECT, "passport");
+        assert_eq!(
+            code(submit(&cx, &desk, scan, m, file()).await),
+            ErrorCode::UnknownKind
+        );
+        let m = meta(testing::SUBJECT, "cccd");
+        assert_eq!(
+            code(submit(&cx, &desk, scan, m, Vec::new()).await),
+            ErrorCode::MissingPages
+        );
+        let m = meta(testing::SUBJECT, "cccd");
+        let issued = Origin::Issued;
+        assert_eq!(
+            code(submit(&cx, &desk, issued, m, file()).await),
+            ErrorCode::Forbidden
+        );
+        let issuer = Actor::key("civil-registry", Role::Issuer);
+        let m = meta(testing::SUBJECT, "cccd");
+        assert_eq!(
+            code(submit(&cx, &issuer, issued, m, file()).await),
+            ErrorCode::InvalidMeta
+        );
+        let m = meta(testing::SUBJECT, "cccd");
+        let garbage = vec![UploadedFile::new(Bytes::from_static(b"not a scan"))];
+        assert_eq!(
+            code(submit(&cx, &desk, scan, m, garbage).await),
+            ErrorCode::UnsupportedMediaType
+        );
+        let m = meta(testing::SUBJECT, "cccd");
+        assert_eq!(
+            code(submit(&cx, &desk, scan, m, file()).await),
+            ErrorCode::BlankScan
+        );
+        assert!(
+            cx.repo
+                .find_same_pages(
+                    &SubjectId::parse(testing::SUBJECT).unwrap(),
+                    DocumentKind::Cccd,
+                    &Sha256Digest::of_list([&file()[0].sha256]),
+                )
+                .await
+                .unwrap()
+                .is_none()
+        );
+    }
+}
