@@ -35,6 +35,7 @@ test: test-deps lint
 	TEST_STACK=distributed $(CARGO) test --test api
 
 bench: test-deps
+	scripts/install-deps.sh --bench
 	$(CARGO) build --release
 	$(PYTHON) bench/bench.py
 

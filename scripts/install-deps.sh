@@ -2,7 +2,8 @@
 # Installs what sohoa needs to build and run on Debian 12 (bookworm) and
 # newer, skipping whatever is already there. Safe to run again and again.
 #   scripts/install-deps.sh          build + run needs
-#   scripts/install-deps.sh --test   also what the test suite and benchmark use
+#   scripts/install-deps.sh --test   also what the test suite uses
+#   scripts/install-deps.sh --bench  also the peers the benchmark measures against (OCRmyPDF)
 set -euo pipefail
 
 packages=(
@@ -13,11 +14,15 @@ packages=(
   tesseract-ocr tesseract-ocr-vie tesseract-ocr-eng
   ca-certificates curl
 )
-if [[ "${1:-}" == "--test" ]]; then
+if [[ "${1:-}" == "--test" || "${1:-}" == "--bench" ]]; then
   # fixtures and benchmark pages are drawn with DejaVu; jq for scripts
   # pdftotext checks the searchable PDF's text layer
-  # chromium renders the citizen page in the browser test
-  packages+=(fonts-dejavu-core python3 python3-pil python3-reportlab jq poppler-utils chromium)
+  # chromium renders the citizen page in the browser test; qpdf checks the PDF's structure
+  packages+=(fonts-dejavu-core python3 python3-pil python3-reportlab jq poppler-utils chromium qpdf)
+fi
+
+if [[ "${1:-}" == "--bench" ]]; then
+  packages+=(ocrmypdf)
 fi
 
 missing=()
@@ -42,7 +47,7 @@ if ((rust_minor < 94)); then
   echo "error: $(rustc --version) is too old; sohoa needs Rust 1.94 or newer (rustup update)." >&2
   exit 1
 fi
-if [[ "${1:-}" == "--test" ]]; then
+if [[ "${1:-}" == "--test" || "${1:-}" == "--bench" ]]; then
   rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy rustfmt
 fi
 tesseract --list-langs 2>/dev/null | grep -qx vie || { echo "error: Tesseract's Vietnamese data (tesseract-ocr-vie) is missing." >&2; exit 1; }

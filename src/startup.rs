@@ -115,6 +115,7 @@ impl Services {
             jobs_queued: self.jobs_queued.clone(),
             signer,
             agency_id: self.settings.agency().clone(),
+            font: Default::default(),
         }
     }
 }

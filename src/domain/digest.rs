@@ -56,6 +56,20 @@ impl fmt::Debug for Sha256Digest {
     }
 }
 
+impl serde::Serialize for Sha256Digest {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.to_hex())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Sha256Digest {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Sha256Digest::parse(&text)
+            .ok_or_else(|| serde::de::Error::custom("a SHA-256 digest is 64 hex characters"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

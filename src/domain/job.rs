@@ -3,24 +3,36 @@
 /// What a job does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum JobKind {
-    /// Recognise every page of a record and write its searchable PDF.
-    Digitise,
+    /// Read one page (`page_n`) and encode its image for the PDF.
+    ReadPage,
+    /// Once every page is read: write the searchable PDF from the pages'
+    /// parts, and move the record on (certifying a result its issuer
+    /// registered).
+    Assemble,
 }
 
 impl JobKind {
     pub fn as_str(self) -> &'static str {
         match self {
-            JobKind::Digitise => "digitise",
+            JobKind::ReadPage => "read_page",
+            JobKind::Assemble => "assemble",
         }
     }
 
     pub fn parse(text: &str) -> Option<Self> {
         match text {
-            "digitise" => Some(JobKind::Digitise),
+            "read_page" => Some(JobKind::ReadPage),
+            "assemble" => Some(JobKind::Assemble),
             _ => None,
         }
     }
 }
+
+/// How far apart in time the pages of one record are queued: page `k` of a
+/// record uploaded at `t` is due at `t + (k - 1) × PAGE_SPACING` in the
+/// claim order. A record's pages spread over every engine while a page of a
+/// record uploaded later still goes before the long record's later pages.
+pub const PAGE_SPACING: std::time::Duration = std::time::Duration::from_millis(1000);
 
 /// Where a job is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,10 +77,9 @@ mod tests {
 
     #[test]
     fn job_kinds_round_trip_and_unknown_ones_are_none() {
-        assert_eq!(
-            JobKind::parse(JobKind::Digitise.as_str()),
-            Some(JobKind::Digitise)
-        );
-        assert_eq!(JobKind::parse("ocr_page"), None);
+        for kind in [JobKind::ReadPage, JobKind::Assemble] {
+            assert_eq!(JobKind::parse(kind.as_str()), Some(kind));
+        }
+        assert_eq!(JobKind::parse("digitise"), None);
     }
 }

@@ -19,6 +19,7 @@ pub mod key;
 pub mod kind;
 pub mod link;
 pub mod quality;
+pub mod reading;
 pub mod record;
 pub mod reuse;
 pub mod role;
@@ -31,8 +32,8 @@ pub use digest::Sha256Digest;
 pub use dossier::{AgencyId, Dossier, DossierCode, ProcedureCode};
 pub use kind::DocumentKind;
 pub use record::{
-    Certification, NewPage, NewRecord, Origin, Page, PageText, Record, RecordMeta, Rendition,
-    Review, TextSource, Withdrawal,
+    Certification, NewPage, NewRecord, Origin, Page, PagePart, PageRead, PartEncoding, PartSource,
+    Record, RecordMeta, Rendition, Review, TextSource, Withdrawal,
 };
 pub use role::Role;
 pub use status::RecordStatus;

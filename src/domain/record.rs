@@ -6,6 +6,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::quality::PageQuality;
+use super::reading::PageLayout;
 use super::{AgencyId, DocumentKind, DossierCode, RecordStatus, Sha256Digest, SubjectId};
 
 /// How a record came to sohoa.
@@ -116,6 +117,42 @@ pub struct Withdrawal {
     pub at: DateTime<Utc>,
 }
 
+/// How a page's image is encoded in the searchable PDF: never inflated, so
+/// the PDF is about the size of the scans.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "filter", rename_all = "snake_case")]
+pub enum PartEncoding {
+    /// JPEG bytes (DCTDecode): the original's own, or the straightened page
+    /// encoded once at the original's quality.
+    Jpeg { components: u8 },
+    /// Lossless FlateDecode with PNG predictors: a PNG's own image data, or
+    /// a page encoded so.
+    Flate { components: u8, bits: u8 },
+    /// A bilevel page, CCITT Group 4 (fax).
+    Fax,
+}
+
+/// Where a part's bytes are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum PartSource {
+    /// The page's original file, embedded as it is.
+    Original,
+    /// A blob of its own, under `parts/`.
+    Blob { sha256: Sha256Digest },
+}
+
+/// The page image the searchable PDF shows, made when the page is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PagePart {
+    pub source: PartSource,
+    pub encoding: PartEncoding,
+    pub width: u32,
+    pub height: u32,
+    /// Sizes the PDF page: pixels at this resolution.
+    pub dpi: u32,
+}
+
 /// One page of a record.
 #[derive(Debug, Clone)]
 pub struct Page {
@@ -139,6 +176,10 @@ pub struct Page {
     pub quality: Option<PageQuality>,
     /// Where `ocr_text` came from, once there is text.
     pub text_source: Option<TextSource>,
+    /// Its lines and words with their boxes, once read (not in listings).
+    pub layout: Option<PageLayout>,
+    /// Its image as the searchable PDF embeds it, once read.
+    pub part: Option<PagePart>,
 }
 
 /// A digitised paper.
@@ -212,13 +253,14 @@ pub struct NewPage {
     pub pdf_text: Option<String>,
 }
 
-/// The text of one page, recognised (or, for a born-digital page, already there).
+/// What reading one page produced, stored with it.
 #[derive(Debug, Clone)]
-pub struct PageText {
-    pub text: String,
-    /// OCR's mean word confidence; none for text taken from a PDF.
-    pub confidence: Option<u32>,
-    pub source: TextSource,
+pub struct PageRead {
+    pub n: u32,
+    pub layout: PageLayout,
+    /// Its image for the PDF; none for a born-digital record's page (the
+    /// original PDF is its own searchable PDF).
+    pub part: Option<PagePart>,
 }
 
 /// A certificate to store with the job's result: signed content, signing

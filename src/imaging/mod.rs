@@ -6,4 +6,5 @@
 
 pub mod assess;
 pub mod decode;
+pub mod encode;
 pub mod skew;

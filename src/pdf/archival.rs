@@ -1,9 +1,8 @@
-//! Brings Tesseract's searchable PDF toward PDF/A-2b, the archival profile
-//! Vietnamese records management expects: it adds what Tesseract leaves out
-//! (XMP metadata declaring PDF/A-2b, an sRGB output intent, a file
-//! identifier) and makes the document information agree with the XMP.
-//! Tesseract already embeds its font (GlyphLessFont, used for the invisible
-//! text) and uses no transparency, encryption or JavaScript.
+//! What makes the searchable PDF archival (PDF/A-2b, the profile Vietnamese
+//! records management expects): XMP metadata declaring PDF/A-2b, an sRGB
+//! output intent, a file identifier, and document information that agrees
+//! with the XMP. The writer (`searchable`) embeds its one font and uses no
+//! transparency, encryption or JavaScript.
 //!
 //! It is not checked by a PDF/A validator here (none is installable on the
 //! build machines); the README says how close it is.
@@ -33,9 +32,25 @@ impl From<lopdf::Error> for PdfError {
     }
 }
 
+impl PdfError {
+    pub(super) fn new(message: impl Into<String>) -> Self {
+        PdfError(message.into())
+    }
+}
+
 /// Rewrites `pdf` with PDF/A-2b metadata and output intent.
 pub fn make_archival(pdf: &[u8], meta: &Metadata) -> Result<Vec<u8>, PdfError> {
     let mut doc = Document::load_mem(pdf)?;
+    declare(&mut doc, meta, &Sha256Digest::of(pdf))?;
+    let mut out = Vec::with_capacity(pdf.len() + 4096);
+    doc.prune_objects();
+    doc.save_to(&mut out).map_err(|e| PdfError(e.to_string()))?;
+    Ok(out)
+}
+
+/// Adds PDF/A-2b metadata, output intent and a file identifier (derived
+/// from `seed`, so the same pages give the same bytes) to `doc`.
+pub fn declare(doc: &mut Document, meta: &Metadata, seed: &Sha256Digest) -> Result<(), PdfError> {
     let producer = format!("sohoa {} with Tesseract", env!("CARGO_PKG_VERSION"));
     let created = meta.created.to_rfc3339_opts(SecondsFormat::Secs, true);
 
@@ -73,10 +88,8 @@ pub fn make_archival(pdf: &[u8], meta: &Metadata) -> Result<Vec<u8>, PdfError> {
     let info_id = doc.add_object(info);
     doc.trailer.set("Info", Object::Reference(info_id));
 
-    // A file identifier, the same in both halves for a new file: derived from
-    // the content so the same pages give the same bytes.
-    let id = Sha256Digest::of(pdf).to_hex()[..32].to_owned();
-    let id = hex::decode(id).expect("hex of a digest");
+    // A file identifier, the same in both halves for a new file.
+    let id = seed.as_bytes()[..16].to_vec();
     doc.trailer.set(
         "ID",
         Object::Array(vec![
@@ -87,11 +100,7 @@ pub fn make_archival(pdf: &[u8], meta: &Metadata) -> Result<Vec<u8>, PdfError> {
     if doc.version.as_str() < "1.4" {
         doc.version = "1.4".into();
     }
-
-    let mut out = Vec::with_capacity(pdf.len() + 4096);
-    doc.prune_objects();
-    doc.save_to(&mut out).map_err(|e| PdfError(e.to_string()))?;
-    Ok(out)
+    Ok(())
 }
 
 fn text(s: &str) -> Object {

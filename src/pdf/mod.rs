@@ -1,6 +1,9 @@
-//! PDFs: the searchable PDF made archival (`archival`: PDF/A-2b metadata and
-//! output intent), and the text of born-digital PDFs an agency issued
-//! (`born_digital`), which are kept byte for byte.
+//! PDFs: the searchable PDF sohoa writes (`searchable`) from each page's part
+//! (`parts`: which image, encoded how), declared PDF/A-2b (`archival`); and
+//! the text of born-digital PDFs an agency issued (`born_digital`), which are
+//! kept byte for byte.
 
 pub mod archival;
 pub mod born_digital;
+pub mod parts;
+pub mod searchable;

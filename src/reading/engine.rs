@@ -1,6 +1,6 @@
 //! A safe wrapper over the few libtesseract C calls sohoa needs: one engine
-//! (`TessBaseAPI`) that recognises a page, and Tesseract's PDF renderer, which
-//! writes the page it has just recognised as image plus invisible text.
+//! (`TessBaseAPI`) that reads a page and walks its result word by word,
+//! giving each word's text, box and confidence in reading order.
 //!
 //! Every pointer here is owned by exactly one value and freed in its `Drop`.
 //! An engine is used by one thread at a time (it moves between threads in the
@@ -8,14 +8,13 @@
 
 use std::ffi::{CStr, CString};
 use std::os::raw::c_int;
-use std::path::{Path, PathBuf};
 use std::ptr;
 
-use image::{GrayImage, RgbImage};
-use leptonica_sys as lept;
+use image::GrayImage;
 use tesseract_sys as sys;
 
-use super::{OcrError, Recognised};
+use super::OcrError;
+use crate::domain::reading::{BBox, PageLayout, TextLine, Word};
 
 pub(super) struct Engine {
     api: *mut sys::TessBaseAPI,
@@ -24,6 +23,16 @@ pub(super) struct Engine {
 // SAFETY: a TessBaseAPI may be used from any thread, one at a time; the pool
 // hands each engine to one blocking task at once and `Engine` is not `Sync`.
 unsafe impl Send for Engine {}
+
+/// A result iterator, deleted when dropped.
+struct Results(*mut sys::TessResultIterator);
+
+impl Drop for Results {
+    fn drop(&mut self) {
+        // SAFETY: the iterator is live, owned by us, and deleted once.
+        unsafe { sys::TessResultIteratorDelete(self.0) };
+    }
+}
 
 impl Engine {
     pub(super) fn new(languages: &str, tessdata: Option<&str>) -> Result<Self, OcrError> {
@@ -73,9 +82,17 @@ impl Engine {
         Ok(engine)
     }
 
-    /// Recognises one page. Its results stay in the engine until the next
-    /// page, for [`PdfRenderer::add_page`].
-    pub(super) fn recognise(&mut self, page: &GrayImage, dpi: u32) -> Result<Recognised, OcrError> {
+    /// The folder Tesseract reads its data from (`pdf.ttf` is there too).
+    pub(super) fn datapath(&self) -> Option<String> {
+        // SAFETY: live handle; the string is owned by the engine and copied here.
+        unsafe {
+            let raw = sys::TessBaseAPIGetDatapath(self.api);
+            (!raw.is_null()).then(|| CStr::from_ptr(raw).to_string_lossy().into_owned())
+        }
+    }
+
+    /// Reads one page: its words, line by line in reading order.
+    pub(super) fn read(&mut self, page: &GrayImage, dpi: u32) -> Result<PageLayout, OcrError> {
         let (width, height) = page.dimensions();
         let (w, h) = (c_int::try_from(width), c_int::try_from(height));
         let (Ok(w), Ok(h)) = (w, h) else {
@@ -93,49 +110,83 @@ impl Engine {
         if unsafe { sys::TessBaseAPIRecognize(self.api, ptr::null_mut()) } != 0 {
             return Err(OcrError::Recognise("recognition failed".into()));
         }
-        // SAFETY: the returned string is owned by us and freed with
-        // TessDeleteText after copying it.
-        let text = unsafe {
-            let raw = sys::TessBaseAPIGetUTF8Text(self.api);
-            if raw.is_null() {
-                return Err(OcrError::Recognise("no text was returned".into()));
-            }
-            let text = CStr::from_ptr(raw).to_string_lossy().into_owned();
-            sys::TessDeleteText(raw);
-            text
-        };
-        // SAFETY: live handle, recognition done.
-        let confidence = unsafe { sys::TessBaseAPIMeanTextConf(self.api) }.clamp(0, 100) as u32;
-        Ok(Recognised { text, confidence })
+        let lines = self.lines()?;
+        Ok(PageLayout {
+            width,
+            height,
+            lines,
+        })
     }
 
-    /// Starts a PDF at `base` + `.pdf`, titled `title`.
-    pub(super) fn pdf_renderer(&self, base: &Path, title: &str) -> Result<PdfRenderer, OcrError> {
-        let render_error = |e: &dyn std::fmt::Display| OcrError::Render(e.to_string());
-        let base_c =
-            CString::new(base.to_string_lossy().as_bytes()).map_err(|e| render_error(&e))?;
-        let title_c = CString::new(title).map_err(|e| render_error(&e))?;
-        // SAFETY: live handle; the data path string belongs to the engine and
-        // is copied by the renderer's constructor.
-        let renderer = unsafe {
-            let datadir = sys::TessBaseAPIGetDatapath(self.api);
-            sys::TessPDFRendererCreate(base_c.as_ptr(), datadir, 0)
+    /// Walks the recognised page word by word.
+    fn lines(&mut self) -> Result<Vec<TextLine>, OcrError> {
+        use sys::{
+            TessPageIteratorLevel_RIL_BLOCK as BLOCK, TessPageIteratorLevel_RIL_PARA as PARA,
+            TessPageIteratorLevel_RIL_TEXTLINE as LINE, TessPageIteratorLevel_RIL_WORD as WORD,
         };
-        if renderer.is_null() {
-            return Err(OcrError::Render("the PDF renderer could not start".into()));
+        // SAFETY: live handle after Recognize; the iterator is ours to delete.
+        let raw = unsafe { sys::TessBaseAPIGetIterator(self.api) };
+        if raw.is_null() {
+            return Ok(Vec::new());
         }
-        let pdf = PdfRenderer {
-            renderer,
-            path: base.with_extension("pdf"),
-        };
-        // SAFETY: live renderer; the title is copied.
-        if unsafe { sys::TessResultRendererBeginDocument(pdf.renderer, title_c.as_ptr()) } == 0 {
-            return Err(OcrError::Render(format!(
-                "cannot open {} for writing",
-                pdf.path.display()
-            )));
+        let results = Results(raw);
+        // SAFETY: the page iterator is a view of `results`, valid while it lives.
+        let page = unsafe { sys::TessResultIteratorGetPageIterator(results.0) };
+        let mut lines: Vec<TextLine> = Vec::new();
+        loop {
+            // SAFETY: both iterators are live; every out-pointer is a local.
+            unsafe {
+                let mut b = [0 as c_int; 4];
+                if sys::TessPageIteratorIsAtBeginningOf(page, LINE) != 0 {
+                    let starts_block = sys::TessPageIteratorIsAtBeginningOf(page, PARA) != 0
+                        || sys::TessPageIteratorIsAtBeginningOf(page, BLOCK) != 0;
+                    let has_box = sys::TessPageIteratorBoundingBox(
+                        page, LINE, &mut b[0], &mut b[1], &mut b[2], &mut b[3],
+                    ) != 0;
+                    if has_box {
+                        lines.push(TextLine {
+                            bbox: bbox(b),
+                            words: Vec::new(),
+                            starts_block,
+                        });
+                    }
+                }
+                let text = sys::TessResultIteratorGetUTF8Text(results.0, WORD);
+                if !text.is_null() {
+                    let word = CStr::from_ptr(text).to_string_lossy().trim().to_owned();
+                    sys::TessDeleteText(text);
+                    let confidence = sys::TessResultIteratorConfidence(results.0, WORD);
+                    let has_box = sys::TessPageIteratorBoundingBox(
+                        page, WORD, &mut b[0], &mut b[1], &mut b[2], &mut b[3],
+                    ) != 0;
+                    if has_box
+                        && !word.is_empty()
+                        && let Some(line) = lines.last_mut()
+                    {
+                        line.words.push(Word {
+                            text: word,
+                            bbox: bbox(b),
+                            confidence: confidence.clamp(0.0, 100.0).round() as u8,
+                        });
+                    }
+                }
+                if sys::TessResultIteratorNext(results.0, WORD) == 0 {
+                    break;
+                }
+            }
         }
-        Ok(pdf)
+        lines.retain(|l| !l.words.is_empty());
+        Ok(lines)
+    }
+}
+
+fn bbox(b: [c_int; 4]) -> BBox {
+    let at = |v: c_int| u32::try_from(v).unwrap_or(0);
+    BBox {
+        x0: at(b[0]),
+        y0: at(b[1]),
+        x1: at(b[2]),
+        y1: at(b[3]),
     }
 }
 
@@ -146,80 +197,5 @@ impl Drop for Engine {
             sys::TessBaseAPIEnd(self.api);
             sys::TessBaseAPIDelete(self.api);
         }
-    }
-}
-
-/// Tesseract's PDF renderer, writing to a file.
-pub(super) struct PdfRenderer {
-    renderer: *mut sys::TessResultRenderer,
-    path: PathBuf,
-}
-
-impl PdfRenderer {
-    /// Appends the page `engine` has just recognised: its image, and each
-    /// word as invisible text over the word's place on the image. With
-    /// `colour` (same size as the page recognised) the PDF shows the colour
-    /// image instead of the grey one OCR read.
-    pub(super) fn add_page(
-        &mut self,
-        engine: &mut Engine,
-        colour: Option<&RgbImage>,
-    ) -> Result<(), OcrError> {
-        if let Some(colour) = colour {
-            let pix = rgb_pix(colour)?;
-            // SAFETY: live handle; the engine takes ownership of the pix and
-            // frees it when the next page's image replaces it.
-            unsafe { sys::TessBaseAPISetInputImage(engine.api, pix.cast()) };
-        }
-        // SAFETY: both handles are live; the engine has a recognised page.
-        if unsafe { sys::TessResultRendererAddImage(self.renderer, engine.api) } == 0 {
-            return Err(OcrError::Render("a page could not be added".into()));
-        }
-        Ok(())
-    }
-
-    /// Ends the document and returns its bytes.
-    pub(super) fn finish(self) -> Result<Vec<u8>, OcrError> {
-        // SAFETY: live renderer; ending writes the trailer and closes the file.
-        if unsafe { sys::TessResultRendererEndDocument(self.renderer) } == 0 {
-            return Err(OcrError::Render("the document could not be closed".into()));
-        }
-        std::fs::read(&self.path).map_err(|e| OcrError::Render(e.to_string()))
-    }
-}
-
-/// A 32-bit Leptonica image of `image` (red in the high byte of each word).
-fn rgb_pix(image: &RgbImage) -> Result<*mut lept::Pix, OcrError> {
-    let (width, height) = image.dimensions();
-    let too_large = || OcrError::Input(format!("a {width}×{height} colour page is too large"));
-    let (w, h) = (
-        i32::try_from(width).map_err(|_| too_large())?,
-        i32::try_from(height).map_err(|_| too_large())?,
-    );
-    // SAFETY: pixCreate returns a fresh, zeroed 32 bpp image or null.
-    let pix = unsafe { lept::pixCreate(w, h, 32) };
-    if pix.is_null() {
-        return Err(too_large());
-    }
-    // SAFETY: the pix has `h` rows of `wpl` 32-bit words, each at least `w`
-    // words long; we write exactly `w` words per row.
-    unsafe {
-        let data = lept::pixGetData(pix);
-        let wpl = lept::pixGetWpl(pix) as usize;
-        for (y, row) in image.rows().enumerate() {
-            let line = std::slice::from_raw_parts_mut(data.add(y * wpl), width as usize);
-            for (word, p) in line.iter_mut().zip(row) {
-                let [r, g, b] = p.0;
-                *word = (r as u32) << 24 | (g as u32) << 16 | (b as u32) << 8 | 0xff;
-            }
-        }
-    }
-    Ok(pix)
-}
-
-impl Drop for PdfRenderer {
-    fn drop(&mut self) {
-        // SAFETY: the renderer is live and dropped once.
-        unsafe { sys::TessDeleteResultRenderer(self.renderer) };
     }
 }

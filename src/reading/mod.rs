@@ -1,13 +1,9 @@
-//! Text recognition and the searchable PDF, with libtesseract in process. A
-//! fixed pool of engines, one per worker slot (by default one per core), each
-//! created once and reused record after record; never more records at once
-//! than engines.
-//!
-//! One engine reads every page of a record and, in the same pass, feeds
-//! Tesseract's own PDF renderer, which lays an invisible, positioned text
-//! layer over each page image. Recognition runs once per page for both the
-//! text and the PDF. The `tesseract` crate has no renderer API, so the engine
-//! is a small safe wrapper over `tesseract-sys` (see [`engine`]).
+//! Text recognition with libtesseract in process. A fixed pool of engines,
+//! one per worker slot (by default one per core), each created once and
+//! reused page after page; never more pages at once than engines. Each page
+//! is read on its own, so the pages of one record spread over every engine.
+//! The `tesseract` crate exposes neither word boxes nor a raw handle, so the
+//! engine is a small safe wrapper over `tesseract-sys` (see [`engine`]).
 //!
 //! libtesseract's OpenMP threads make a page about 9× slower on a 2-core
 //! machine when engines run side by side. The limit must be in the process
@@ -17,11 +13,13 @@
 
 mod engine;
 
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use image::GrayImage;
 use tokio::sync::Semaphore;
 
+use crate::domain::reading::PageLayout;
 use crate::telemetry::spawn_blocking_in_span;
 use engine::Engine;
 
@@ -29,7 +27,7 @@ use engine::Engine;
 pub const SINGLE_THREAD_ENV: (&str, &str) = ("OMP_THREAD_LIMIT", "1");
 
 /// The resolution told to Tesseract when a page states none and none was
-/// estimated; it sizes the PDF page.
+/// estimated.
 const FALLBACK_DPI: u32 = 300;
 
 #[derive(Debug, thiserror::Error)]
@@ -38,8 +36,6 @@ pub enum OcrError {
     Init { languages: String, reason: String },
     #[error("Tesseract failed on this page: {0}")]
     Recognise(String),
-    #[error("Tesseract could not write the searchable PDF: {0}")]
-    Render(String),
     /// A page could not be prepared; trying again will not help.
     #[error("{0}")]
     Input(String),
@@ -47,30 +43,12 @@ pub enum OcrError {
     Task(String),
 }
 
-/// What OCR found on one page.
-#[derive(Debug, Clone)]
-pub struct Recognised {
-    pub text: String,
-    /// Mean word confidence, 0–100.
-    pub confidence: u32,
-}
-
 /// One page, ready for recognition.
 pub struct PageInput {
+    /// The page in grey, straightened when it was crooked.
     pub pixels: GrayImage,
-    /// The same page in colour, when it was scanned in colour: the PDF shows
-    /// it, while OCR reads the grey.
-    pub colour: Option<image::RgbImage>,
-    /// As stated by the file or estimated at the counter; sizes the PDF page.
+    /// As stated by the file or estimated at the counter.
     pub dpi: Option<u32>,
-}
-
-/// Every page's text and the searchable PDF of them all.
-#[derive(Debug)]
-pub struct Document {
-    pub pages: Vec<Recognised>,
-    /// Tesseract's PDF, one page per image with its text layer.
-    pub pdf: Vec<u8>,
 }
 
 #[derive(Clone)]
@@ -116,20 +94,8 @@ impl OcrPool {
         Ok(())
     }
 
-    /// Recognises `count` pages, asking `page(i)` (from 0) for each in turn so
-    /// that only one page's pixels are in memory at a time, and writes the
-    /// searchable PDF titled `title`. `done(i)` is called as each page ends.
-    pub async fn digitise<P, D>(
-        &self,
-        count: usize,
-        title: String,
-        page: P,
-        done: D,
-    ) -> Result<Document, OcrError>
-    where
-        P: FnMut(usize) -> Result<PageInput, OcrError> + Send + 'static,
-        D: Fn(usize) + Send + 'static,
-    {
+    /// Reads one page on an engine of the pool.
+    pub async fn read(&self, input: PageInput) -> Result<PageLayout, OcrError> {
         let _permit = self
             .permits
             .acquire()
@@ -145,7 +111,9 @@ impl OcrPool {
                     Err(e) => return (None, Err(e)),
                 },
             };
-            let result = run(&mut engine, count, &title, page, done);
+            // Below 70 dpi Tesseract's guess is no worse than a wrong statement.
+            let dpi = input.dpi.filter(|d| *d >= 70).unwrap_or(FALLBACK_DPI);
+            let result = engine.read(&input.pixels, dpi);
             // An engine that failed inside Tesseract is dropped; a fresh one is
             // made next time. Bad input leaves the engine sound.
             let keep = matches!(result, Ok(_) | Err(OcrError::Input(_)));
@@ -158,31 +126,27 @@ impl OcrPool {
         }
         result
     }
-}
 
-fn run<P, D>(
-    engine: &mut Engine,
-    count: usize,
-    title: &str,
-    mut page: P,
-    done: D,
-) -> Result<Document, OcrError>
-where
-    P: FnMut(usize) -> Result<PageInput, OcrError>,
-    D: Fn(usize),
-{
-    let dir = tempfile::tempdir().map_err(|e| OcrError::Render(e.to_string()))?;
-    let mut pdf = engine.pdf_renderer(&dir.path().join("rendition"), title)?;
-    let mut pages = Vec::with_capacity(count);
-    for i in 0..count {
-        let input = page(i)?;
-        // Below 70 dpi Tesseract's guess is no worse than a wrong statement;
-        // the PDF still needs a size, so a common scanning resolution stands in.
-        let dpi = input.dpi.filter(|d| *d >= 70).unwrap_or(FALLBACK_DPI);
-        pages.push(engine.recognise(&input.pixels, dpi)?);
-        pdf.add_page(engine, input.colour.as_ref())?;
-        done(i);
+    /// Tesseract's invisible-text font (`pdf.ttf`, GlyphLessFont), which the
+    /// searchable PDF embeds: from the configured data folder, else the
+    /// library's.
+    pub async fn text_layer_font(&self) -> Result<Vec<u8>, OcrError> {
+        let folder = match &self.tessdata {
+            Some(dir) => PathBuf::from(dir),
+            None => {
+                let (languages, tessdata) = (self.languages.clone(), self.tessdata.clone());
+                let path = spawn_blocking_in_span(move || {
+                    Engine::new(&languages, tessdata.as_deref()).map(|e| e.datapath())
+                })
+                .await
+                .map_err(|e| OcrError::Task(e.to_string()))??;
+                PathBuf::from(path.unwrap_or_default())
+            }
+        };
+        let file = folder.join("pdf.ttf");
+        std::fs::read(&file).map_err(|e| OcrError::Init {
+            languages: self.languages.clone(),
+            reason: format!("cannot read {}: {e}", file.display()),
+        })
     }
-    let pdf = pdf.finish()?;
-    Ok(Document { pages, pdf })
 }

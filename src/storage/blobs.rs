@@ -1,6 +1,8 @@
 //! One facade over `object_store` with domain names. Blobs are content
 //! addressed: an original file is stored once under its SHA-256, however many
-//! records name it, and is never overwritten with other bytes.
+//! records name it, and is never overwritten with other bytes. Renditions
+//! (searchable PDFs) live apart from originals; the parts a PDF is assembled
+//! from (`parts/`) are kept only until it is written.
 //!
 //! `file://DIR` (the default) keeps blobs in a local folder and fsyncs each one
 //! before `put_original` returns, so an acknowledged scan survives power loss.
@@ -134,6 +136,12 @@ impl BlobStore {
         Self::path_in("renditions", digest)
     }
 
+    /// A page's part for the searchable PDF, kept until the PDF is written;
+    /// named by record and page, so records never share one.
+    fn part_path(record_id: &str, n: u32, digest: &Sha256Digest) -> Path {
+        Path::from(format!("parts/{record_id}/{n}-{}", digest.to_hex()))
+    }
+
     fn path_in(folder: &str, digest: &Sha256Digest) -> Path {
         let hex = digest.to_hex();
         Path::from(format!("{folder}/{}/{}/{}", &hex[..2], &hex[2..4], hex))
@@ -162,6 +170,47 @@ impl BlobStore {
     /// Reads a rendition back, checking that its bytes still match its name.
     pub async fn get_rendition(&self, digest: &Sha256Digest) -> Result<Bytes, BlobError> {
         self.get_at(Self::rendition_path(digest), digest).await
+    }
+
+    /// Stores page `n`'s part of a record's searchable PDF, durably.
+    pub async fn put_part(
+        &self,
+        record_id: &str,
+        n: u32,
+        digest: &Sha256Digest,
+        bytes: Bytes,
+    ) -> Result<(), BlobError> {
+        self.put_at(Self::part_path(record_id, n, digest), bytes)
+            .await
+    }
+
+    /// Reads a part back, checking its bytes against its digest.
+    pub async fn get_part(
+        &self,
+        record_id: &str,
+        n: u32,
+        digest: &Sha256Digest,
+    ) -> Result<Bytes, BlobError> {
+        self.get_at(Self::part_path(record_id, n, digest), digest)
+            .await
+    }
+
+    /// Removes a part once the PDF holding it is stored; a part already gone
+    /// is no error.
+    pub async fn delete_part(
+        &self,
+        record_id: &str,
+        n: u32,
+        digest: &Sha256Digest,
+    ) -> Result<(), BlobError> {
+        match self
+            .store
+            .delete(&Self::part_path(record_id, n, digest))
+            .await
+        {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
     }
 
     async fn put_at(&self, path: Path, bytes: Bytes) -> Result<(), BlobError> {

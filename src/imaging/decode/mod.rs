@@ -66,6 +66,9 @@ pub struct PageImage {
     /// Resolution the file states (or, for PDF, implies); `None` if unstated.
     pub dpi: Option<u32>,
     pub pixels: GrayImage,
+    /// The same page in colour, when it is in colour and colour was asked
+    /// for (the searchable PDF shows it; reading uses the grey).
+    pub colour: Option<image::RgbImage>,
 }
 
 impl std::fmt::Debug for PageImage {
@@ -108,8 +111,8 @@ pub fn decode_all(
 ) -> Result<(MediaType, Vec<PageImage>), DecodeError> {
     let media = MediaType::sniff(bytes).ok_or(DecodeError::UnknownType)?;
     let pages = match media {
-        MediaType::Png | MediaType::Jpeg => vec![decode_single(bytes, media, limits, 1)?],
-        MediaType::Tiff => tiff::decode(bytes, limits, None)?,
+        MediaType::Png | MediaType::Jpeg => vec![decode_single(bytes, media, limits, 1, false)?],
+        MediaType::Tiff => tiff::decode(bytes, limits, None, false)?,
         MediaType::Pdf => pdf::decode(bytes, limits, None)?,
     };
     if pages.is_empty() {
@@ -126,8 +129,8 @@ pub fn decode_page(
 ) -> Result<PageImage, DecodeError> {
     let media = MediaType::sniff(bytes).ok_or(DecodeError::UnknownType)?;
     let mut pages = match media {
-        MediaType::Png | MediaType::Jpeg => vec![decode_single(bytes, media, limits, 1)?],
-        MediaType::Tiff => tiff::decode(bytes, limits, Some(file_page))?,
+        MediaType::Png | MediaType::Jpeg => vec![decode_single(bytes, media, limits, 1, false)?],
+        MediaType::Tiff => tiff::decode(bytes, limits, Some(file_page), false)?,
         MediaType::Pdf => pdf::decode(bytes, limits, Some(file_page))?,
     };
     if media == MediaType::Png || media == MediaType::Jpeg {
@@ -143,33 +146,37 @@ pub fn decode_page(
         .ok_or_else(|| DecodeError::Unreadable(format!("it has no page {file_page}")))
 }
 
-/// Page `file_page` of a PNG or JPEG in grey and, when the file is in
-/// colour, in colour too, from one decoding: OCR reads the grey, the
-/// searchable PDF shows the colour. Other formats: grey only (see
-/// [`decode_page`]; PDFs through [`Pdf`]).
-pub fn decode_page_and_colour(
+/// Page `file_page` in grey and, when it is in colour, in colour too
+/// ([`PageImage::colour`]), from one decoding: reading uses the grey, the
+/// searchable PDF shows the colour. PDFs: through [`Pdf::image`].
+pub fn decode_page_in_colour(
     bytes: &[u8],
     file_page: u32,
     limits: &Limits,
-) -> Result<(PageImage, Option<image::RgbImage>), DecodeError> {
+) -> Result<PageImage, DecodeError> {
     let media = MediaType::sniff(bytes).ok_or(DecodeError::UnknownType)?;
-    if !matches!(media, MediaType::Png | MediaType::Jpeg) {
-        return Ok((decode_page(bytes, file_page, limits)?, None));
+    match media {
+        MediaType::Tiff => tiff::decode(bytes, limits, Some(file_page), true)?
+            .pop()
+            .ok_or_else(|| DecodeError::Unreadable(format!("it has no page {file_page}"))),
+        MediaType::Pdf => Pdf::parse(bytes, limits)?.image(file_page, limits, true),
+        MediaType::Png | MediaType::Jpeg => {
+            if file_page != 1 {
+                return Err(DecodeError::Unreadable(format!(
+                    "it has no page {file_page}"
+                )));
+            }
+            let (image, dpi) = decode_single_pixels(bytes, media, limits, 1)?;
+            let colour = image.color().has_color().then(|| image.to_rgb8());
+            Ok(PageImage {
+                width: image.width(),
+                height: image.height(),
+                dpi,
+                pixels: image.into_luma8(),
+                colour,
+            })
+        }
     }
-    if file_page != 1 {
-        return Err(DecodeError::Unreadable(format!(
-            "it has no page {file_page}"
-        )));
-    }
-    let (image, dpi) = decode_single_pixels(bytes, media, limits, 1)?;
-    let colour = image.color().has_color().then(|| image.to_rgb8());
-    let page = PageImage {
-        width: image.width(),
-        height: image.height(),
-        dpi,
-        pixels: image.into_luma8(),
-    };
-    Ok((page, colour))
 }
 
 pub(super) fn check_size(

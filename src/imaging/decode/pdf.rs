@@ -15,7 +15,7 @@ pub(super) fn decode(
     let pdf = Pdf::parse(bytes, limits)?;
     pdf.page_numbers()
         .filter(|n| only.is_none_or(|p| p == *n))
-        .map(|n| pdf.image(n, limits))
+        .map(|n| pdf.image(n, limits, false))
         .collect()
 }
 
@@ -49,9 +49,12 @@ impl Pdf {
         self.pages.keys().copied()
     }
 
-    /// The scan on page `number`: the largest image the page draws, in grey,
-    /// with the resolution its size on the page gives.
-    pub fn image(&self, number: u32, limits: &Limits) -> Result<PageImage, DecodeError> {
+    /// The largest image page `number` draws (its scan), and its size.
+    fn scan(
+        &self,
+        number: u32,
+        limits: &Limits,
+    ) -> Result<(&lopdf::Stream, u32, u32), DecodeError> {
         use lopdf::Object;
         let page_id = *self
             .pages
@@ -106,6 +109,27 @@ impl Pdf {
         }
         let (stream, width, height) = best.ok_or_else(no_image)?;
         check_size(number, width, height, limits)?;
+        Ok((stream, width, height))
+    }
+
+    /// The JPEG bytes of page `number`'s scan, when it is stored as a JPEG
+    /// and nothing else (so the searchable PDF can embed it as it is).
+    pub fn jpeg(&self, number: u32, limits: &Limits) -> Option<&[u8]> {
+        let (stream, _, _) = self.scan(number, limits).ok()?;
+        let filters = stream.filters().ok()?;
+        (filters == [b"DCTDecode".as_slice()]).then_some(stream.content.as_slice())
+    }
+
+    /// The scan on page `number`: the largest image the page draws, in grey
+    /// (and in colour too when `colour` is asked for), with the resolution
+    /// its size on the page gives.
+    pub fn image(
+        &self,
+        number: u32,
+        limits: &Limits,
+        colour: bool,
+    ) -> Result<PageImage, DecodeError> {
+        let (stream, width, height) = self.scan(number, limits)?;
         let filters: Vec<Vec<u8>> = stream
             .filters()
             .map(|f| f.into_iter().map(<[u8]>::to_vec).collect())
@@ -116,9 +140,9 @@ impl Pdf {
                     "PDF page {number} wraps its JPEG in another filter, which sohoa cannot read"
                 )));
             }
-            decode_single(&stream.content, MediaType::Jpeg, limits, number)?
+            decode_single(&stream.content, MediaType::Jpeg, limits, number, colour)?
         } else {
-            pdf_raw_image(&self.doc, stream, number, width, height)?
+            pdf_raw_image(&self.doc, stream, number, width, height, colour)?
         };
         // The page's width in points tells the resolution the scan was made at.
         image.dpi = self
@@ -173,6 +197,7 @@ fn pdf_raw_image(
     page: u32,
     width: u32,
     height: u32,
+    colour: bool,
 ) -> Result<PageImage, DecodeError> {
     use lopdf::Object;
 
@@ -237,10 +262,14 @@ fn pdf_raw_image(
     };
     let pixels = GrayImage::from_raw(width, height, gray)
         .ok_or_else(|| DecodeError::Unreadable(format!("page {page}'s image is cut short")))?;
+    let colour = (colour && channels == 3)
+        .then(|| image::RgbImage::from_raw(width, height, data[..expected].to_vec()))
+        .flatten();
     Ok(PageImage {
         width,
         height,
         dpi: None,
         pixels,
+        colour,
     })
 }

@@ -23,19 +23,23 @@ fn image_error(page: u32, e: image::ImageError, limits: &Limits) -> DecodeError 
     }
 }
 
-/// A PNG or JPEG (standalone, or embedded in a PDF page), in grey.
+/// A PNG or JPEG (standalone, or embedded in a PDF page), in grey, and in
+/// colour too when `colour` is asked for and the image has colour.
 pub(super) fn decode_single(
     bytes: &[u8],
     media: MediaType,
     limits: &Limits,
     page: u32,
+    colour: bool,
 ) -> Result<PageImage, DecodeError> {
     let (image, dpi) = decode_single_pixels(bytes, media, limits, page)?;
+    let colour = (colour && image.color().has_color()).then(|| image.to_rgb8());
     Ok(PageImage {
         width: image.width(),
         height: image.height(),
         dpi,
         pixels: image.into_luma8(),
+        colour,
     })
 }
 

@@ -2,7 +2,7 @@
 
 use std::io::Cursor;
 
-use image::GrayImage;
+use image::{GrayImage, RgbImage};
 
 use super::{DecodeError, Limits, PageImage, check_size, luma};
 
@@ -10,6 +10,7 @@ pub(super) fn decode(
     bytes: &[u8],
     limits: &Limits,
     only: Option<u32>,
+    colour: bool,
 ) -> Result<Vec<PageImage>, DecodeError> {
     use tiff::decoder::{Decoder, DecodingResult};
     use tiff::tags::Tag;
@@ -51,6 +52,17 @@ pub(super) fn decode(
             let dpi = tiff_dpi(&mut decoder);
             let data = decoder.read_image().map_err(unreadable)?;
             let (w, h) = (width as usize, height as usize);
+            let mut kept_colour = None;
+            let mut rgb = |v: &[u8], channels: usize| {
+                if colour {
+                    let samples: Vec<u8> = v
+                        .chunks_exact(channels)
+                        .flat_map(|p| [p[0], p[1], p[2]])
+                        .collect();
+                    kept_colour = RgbImage::from_raw(width, height, samples);
+                }
+                luma(v, channels)
+            };
             let gray: Vec<u8> = match (color, data) {
                 (tiff::ColorType::Gray(8), DecodingResult::U8(v)) => v,
                 (tiff::ColorType::Gray(16), DecodingResult::U16(v)) => {
@@ -67,8 +79,8 @@ pub(super) fn decode(
                     }
                     out
                 }
-                (tiff::ColorType::RGB(8), DecodingResult::U8(v)) => luma(&v, 3),
-                (tiff::ColorType::RGBA(8), DecodingResult::U8(v)) => luma(&v, 4),
+                (tiff::ColorType::RGB(8), DecodingResult::U8(v)) => rgb(&v, 3),
+                (tiff::ColorType::RGBA(8), DecodingResult::U8(v)) => rgb(&v, 4),
                 (other, _) => {
                     return Err(DecodeError::Unsupported(format!(
                         "TIFF page {page} uses colour type {other:?}, which sohoa cannot read; scan in grey or colour"
@@ -87,6 +99,7 @@ pub(super) fn decode(
                 height,
                 dpi,
                 pixels,
+                colour: kept_colour,
             });
             if only.is_some() {
                 return Ok(pages);

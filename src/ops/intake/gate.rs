@@ -153,7 +153,7 @@ fn judge_file(bytes: &[u8], limits: &Limits, paper: Paper) -> Result<JudgedFile,
         // A scanner PDF: every page is a scan.
         None => {
             for number in pdf.page_numbers() {
-                pages.push(scanned(pdf.image(number, limits)?));
+                pages.push(scanned(pdf.image(number, limits, false)?));
             }
         }
         // Born-digital: pages with text as they are, the others scanned.
@@ -165,7 +165,7 @@ fn judge_file(bytes: &[u8], limits: &Limits, paper: Paper) -> Result<JudgedFile,
                         width_pt: page.width_pt,
                         height_pt: page.height_pt,
                     },
-                    None => match pdf.image(number, limits) {
+                    None => match pdf.image(number, limits, false) {
                         Ok(image) => scanned(image),
                         Err(DecodeError::Unsupported(_)) => JudgedPage::Text {
                             text: String::new(),

@@ -145,7 +145,7 @@ impl<T> AnyRow for T where
 
 /// What a backend differs in beyond argument types.
 pub(super) struct Dialect {
-    /// Claims the oldest runnable job. Binds: worker, lease end, now, only
+    /// Claims the runnable job due first (`priority_at`). Binds: worker, lease end, now, only
     /// this record (or null), the queued state, the running state.
     pub(super) claim_job: &'static str,
 }

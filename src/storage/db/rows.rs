@@ -50,7 +50,7 @@ pub(super) const RECORD_COLUMNS: &str = "SELECT id, subject_id, kind, status, st
      certified_by, origin, superseded_by, withdrawn_by, withdrawn_at FROM records";
 
 pub(super) const PAGE_COLUMNS: &str = "SELECT record_id, n, sha256, bytes, content_type, file_page, \
-     width, height, dpi, ocr_text, ocr_confidence, quality, text_source FROM pages";
+     width, height, dpi, ocr_text, ocr_confidence, quality, text_source, reading, part FROM pages";
 
 #[derive(FromRow)]
 pub(super) struct KeyRow {
@@ -179,6 +179,18 @@ pub(super) struct PageRow {
     ocr_confidence: Option<i64>,
     quality: Option<String>,
     text_source: Option<String>,
+    reading: Option<String>,
+    part: Option<String>,
+}
+
+/// A JSON column, parsed; corrupt when it does not parse.
+fn json<T: serde::de::DeserializeOwned>(
+    what: &str,
+    value: Option<&str>,
+) -> Result<Option<T>, DbError> {
+    value
+        .map(|v| serde_json::from_str(v).map_err(|_| corrupt(what, v)))
+        .transpose()
 }
 
 impl PageRow {
@@ -198,10 +210,9 @@ impl PageRow {
             dpi: self.dpi.map(|d| d as u32),
             ocr_text: self.ocr_text,
             ocr_confidence: self.ocr_confidence.map(|c| c as u32),
-            quality: match self.quality.as_deref() {
-                None => None,
-                Some(q) => Some(serde_json::from_str(q).map_err(|_| corrupt("page quality", q))?),
-            },
+            quality: json("page quality", self.quality.as_deref())?,
+            layout: json("page reading", self.reading.as_deref())?,
+            part: json("page part", self.part.as_deref())?,
             text_source,
         })
     }

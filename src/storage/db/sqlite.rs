@@ -26,7 +26,7 @@ pub(super) static DIALECT: Dialect = Dialect {
          WHERE id = (SELECT id FROM jobs \
              WHERE ((state = $5 AND run_after <= $3) OR (state = $6 AND lease_until < $3)) \
                AND ($4 IS NULL OR record_id = $4) \
-             ORDER BY id LIMIT 1) \
+             ORDER BY priority_at, id LIMIT 1) \
          RETURNING id, kind, record_id, page_n, attempts, max_attempts",
 };
 

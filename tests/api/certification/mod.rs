@@ -3,6 +3,7 @@
 //! sohoa's RustCrypto signing), the searchable PDF (checked with poppler's
 //! `pdftotext`), and public verification.
 
+mod pdf;
 mod verification;
 
 use std::process::Command;

@@ -82,7 +82,13 @@ pub(super) async fn insert(pool: &Pool, new: &NewRecord, max_attempts: u32) -> R
             )
             .await?;
     }
-    jobs::queue_digitise(&mut tx.conn(), &new.id, max_attempts, now).await?;
+    let to_read: Vec<u32> = new
+        .pages
+        .iter()
+        .filter(|p| p.pdf_text.is_none())
+        .map(|p| p.n)
+        .collect();
+    jobs::queue_reading(&mut tx.conn(), &new.id, &to_read, max_attempts, now).await?;
     tx.commit().await
 }
 

@@ -13,7 +13,7 @@ use super::rows::{PAGE_COLUMNS, PageRow, RECORD_COLUMNS, RecordRow};
 use super::{Database, DbError};
 use crate::domain::{
     AgencyId, DocumentKind, DossierCode, NewRecord, Page, Record, RecordStatus, Review,
-    Sha256Digest, SubjectId,
+    Sha256Digest, SubjectId, TextSource,
 };
 
 /// What inserting a record did.
@@ -62,6 +62,9 @@ pub trait RecordRepo: Send + Sync {
         subject: &SubjectId,
         query: &RecordQuery,
     ) -> Result<Vec<Record>, DbError>;
+
+    /// Whether the record is a born-digital PDF (some page has its own text).
+    async fn born_digital(&self, record_id: &str) -> Result<bool, DbError>;
 
     /// Records uploaded with this dossier code, oldest first.
     async fn dossier_records(&self, code: &DossierCode) -> Result<Vec<Record>, DbError>;
@@ -238,7 +241,8 @@ impl RecordRepo for Database {
                 Sql::new(
                     "SELECT p.record_id, p.n, p.sha256, p.bytes, p.content_type, p.file_page, \
                      p.width, p.height, p.dpi, NULL AS ocr_text, p.ocr_confidence, p.quality, \
-                     p.text_source FROM pages p JOIN records r ON r.id = p.record_id \
+                     p.text_source, NULL AS reading, p.part \
+                     FROM pages p JOIN records r ON r.id = p.record_id \
                      WHERE r.subject_id = $1 AND ($2 IS NULL OR r.kind = $2) AND r.id >= $3 \
                      AND ($4 IS NULL OR r.id < $4) ORDER BY p.record_id, p.n",
                 )
@@ -259,6 +263,18 @@ impl RecordRepo for Database {
                 row.into_record(p)
             })
             .collect()
+    }
+
+    async fn born_digital(&self, record_id: &str) -> Result<bool, DbError> {
+        let (n,): (i64,) = self
+            .pool
+            .fetch_one(
+                Sql::new("SELECT COUNT(*) FROM pages WHERE record_id = $1 AND text_source = $2")
+                    .bind(record_id)
+                    .bind(TextSource::Pdf.as_str()),
+            )
+            .await?;
+        Ok(n > 0)
     }
 
     async fn dossier_records(&self, code: &DossierCode) -> Result<Vec<Record>, DbError> {
