@@ -94,9 +94,17 @@ async fn twenty_uploads_spread_over_two_instances_are_each_recognised_exactly_on
     }
     assert_eq!(
         stores
-            .scalar("SELECT COUNT(*) FROM jobs WHERE state = 'done'")
+            .scalar("SELECT COUNT(*) FROM jobs WHERE state = 'done' AND kind = 'read_page'")
             .await,
-        20
+        20,
+        "each page read once"
+    );
+    assert_eq!(
+        stores
+            .scalar("SELECT COUNT(*) FROM jobs WHERE state = 'done' AND kind = 'assemble'")
+            .await,
+        20,
+        "each record assembled once"
     );
     assert_eq!(
         stores
@@ -148,9 +156,22 @@ async fn an_instance_killed_in_the_middle_of_ocr_has_its_job_finished_by_the_oth
     assert_eq!(stores.scalar("SELECT COUNT(*) FROM pages").await, 2);
     assert_eq!(
         stores
-            .scalar("SELECT COUNT(*) FROM jobs WHERE state = 'done'")
+            .scalar("SELECT COUNT(*) FROM jobs WHERE state = 'done' AND kind = 'read_page'")
+            .await,
+        2,
+        "each of the two pages read once"
+    );
+    assert_eq!(
+        stores
+            .scalar("SELECT COUNT(*) FROM jobs WHERE state = 'done' AND kind = 'assemble'")
             .await,
         1
+    );
+    assert_eq!(
+        stores
+            .scalar("SELECT COUNT(*) FROM jobs WHERE state <> 'done'")
+            .await,
+        0
     );
     assert!(
         stores.scalar("SELECT MAX(attempts) FROM jobs").await >= 2,
