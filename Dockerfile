@@ -20,6 +20,11 @@ COPY src ./src
 COPY migrations ./migrations
 COPY assets ./assets
 RUN touch src/main.rs src/lib.rs && cargo build --release --locked
+# The text-line detector and the Vietnamese word list, checked by SHA-256.
+RUN apt-get update && apt-get install -y --no-install-recommends python3-pip tesseract-ocr tesseract-ocr-vie \
+ && rm -rf /var/lib/apt/lists/*
+COPY scripts/fetch-models.sh ./scripts/
+RUN SOHOA_MODELS_DIR=/src/models scripts/fetch-models.sh
 
 FROM debian:bookworm-slim
 RUN apt-get update \
@@ -29,10 +34,12 @@ RUN apt-get update \
  && useradd --system --uid 10001 --home-dir /data --shell /usr/sbin/nologin sohoa \
  && mkdir -p /data && chown sohoa:sohoa /data
 COPY --from=build /src/target/release/sohoa /usr/local/bin/sohoa
+COPY --from=build /src/models /usr/local/share/sohoa/models
 USER sohoa
 WORKDIR /data
 ENV SOHOA_LISTEN=0.0.0.0:8080 \
     SOHOA_DATA_DIR=/data \
+    SOHOA_MODELS_DIR=/usr/local/share/sohoa/models \
     OMP_THREAD_LIMIT=1
 VOLUME ["/data"]
 EXPOSE 8080

@@ -2,7 +2,8 @@
 #   make run    install what is missing, build, serve on 127.0.0.1:8080 (state in ./data)
 #   make test   install what is missing, then fmt, clippy and the whole test suite,
 #               on the embedded stack (SQLite, folder) and the distributed one (PostgreSQL, Garage)
-# Others: make bench (throughput and latency figures), make fixtures, make build.
+# Others: make bench (throughput and latency figures), make bench-ocr (reading real
+# captures against tesseract and OCRmyPDF), make fixtures, make build.
 
 CARGO ?= cargo
 # Debian's python3 sees python3-pil from apt; a pyenv python3 on PATH may not.
@@ -10,7 +11,7 @@ PYTHON ?= $(shell test -x /usr/bin/python3 && echo /usr/bin/python3 || echo pyth
 SOHOA_LISTEN ?= 127.0.0.1:8080
 export SOHOA_LISTEN
 
-.PHONY: run test deps test-deps build lint bench bench-scale-out fixtures clean
+.PHONY: run test deps test-deps build lint bench bench-ocr bench-scale-out fixtures clean
 
 run: deps
 	$(CARGO) build --release
@@ -39,12 +40,18 @@ bench: test-deps
 	$(CARGO) build --release
 	$(PYTHON) bench/bench.py
 
+bench-ocr: test-deps
+	scripts/install-deps.sh --bench
+	$(CARGO) build --release
+	$(PYTHON) bench/ocr.py
+
 bench-scale-out: test-deps
 	$(CARGO) build --release
 	$(PYTHON) bench/scale_out.py
 
 fixtures: test-deps
 	$(PYTHON) fixtures/make_fixtures.py
+	$(PYTHON) fixtures/make_captures.py --tests
 
 clean:
 	$(CARGO) clean

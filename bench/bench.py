@@ -35,7 +35,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "fixtures"))
 import make_fixtures  # noqa: E402
 
-BIN = os.environ.get("SOHOA_BIN", os.path.join(os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target")), "release", "sohoa"))
+# BENCH_BIN runs another binary (not SOHOA_BIN: every SOHOA_ variable is sohoa's configuration).
+BIN = os.environ.get("BENCH_BIN", os.path.join(os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target")), "release", "sohoa"))
 OUT = os.path.join(ROOT, "bench", "out")
 LANGUAGES = "vie"
 
@@ -57,13 +58,16 @@ def multipart(meta, files):
 
 
 class Server:
-    def __init__(self, workers, ocr_workers=None):
+    def __init__(self, workers, ocr_workers=None, log="warn"):
         self.dir = tempfile.mkdtemp(prefix="sohoa-bench-")
-        env = dict(os.environ, SOHOA_LOG="warn", SOHOA_OCR_LANGUAGES=LANGUAGES)
+        env = dict(os.environ, SOHOA_LOG=log, SOHOA_OCR_LANGUAGES=LANGUAGES)
         if ocr_workers:
             env["SOHOA_OCR_WORKERS"] = str(ocr_workers)
-        key = subprocess.run([BIN, "--data-dir", self.dir, "keys", "create", "--name", f"bench-{uuid.uuid4().hex[:8]}", "--role", "intake"],
-                             env=env, check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1]
+        made = subprocess.run([BIN, "--data-dir", self.dir, "keys", "create", "--name", f"bench-{uuid.uuid4().hex[:8]}", "--role", "intake"],
+                              env=env, capture_output=True, text=True)
+        if made.returncode != 0:
+            raise SystemExit(f"{BIN} keys create failed: {made.stderr.strip()}")
+        key = made.stdout.strip().splitlines()[-1]
         self.key = key
         args = [BIN, "--data-dir", self.dir, "serve", "--listen", "127.0.0.1:0"]
         if not workers:
@@ -89,18 +93,22 @@ class Server:
         with urllib.request.urlopen(req) as res:
             return len(res.read())
 
-    def wait(self, ids, poll=0.05):
-        """Waits until every record leaves processing; when each did, in seconds from now."""
+    def wait(self, ids, poll=0.1):
+        """Waits until every record leaves processing; when each did, in seconds
+        from now. One record is asked about per poll (each read is a ledger
+        entry with its fsync: polling them all at once would slow the OCR it
+        measures)."""
         started = time.perf_counter()
-        pending, done = set(ids), {}
+        pending, done = list(ids), {}
         while pending:
-            for rid in list(pending):
-                rec = self.record(rid)
-                if rec["status"] != "processing":
-                    if rec["status"] != "pending_review":
-                        raise SystemExit(f"record {rid} ended {rec['status']}: {rec.get('status_reason')}")
-                    pending.discard(rid)
-                    done[rid] = time.perf_counter() - started
+            rid = pending[0]
+            rec = self.record(rid)
+            if rec["status"] != "processing":
+                if rec["status"] != "pending_review":
+                    raise SystemExit(f"record {rid} ended {rec['status']}: {rec.get('status_reason')}")
+                pending.pop(0)
+                done[rid] = time.perf_counter() - started
+                continue
             time.sleep(poll)
         return done
 

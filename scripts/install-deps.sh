@@ -13,12 +13,14 @@ packages=(
   # run: Tesseract 5 with Vietnamese and English data
   tesseract-ocr tesseract-ocr-vie tesseract-ocr-eng
   ca-certificates curl
+  # fetch the text-line detector (scripts/fetch-models.sh)
+  python3
 )
 if [[ "${1:-}" == "--test" || "${1:-}" == "--bench" ]]; then
   # fixtures and benchmark pages are drawn with DejaVu; jq for scripts
   # pdftotext checks the searchable PDF's text layer
   # chromium renders the citizen page in the browser test; qpdf checks the PDF's structure
-  packages+=(fonts-dejavu-core python3 python3-pil python3-reportlab jq poppler-utils chromium qpdf)
+  packages+=(fonts-dejavu-core fonts-liberation2 python3 python3-pil python3-numpy python3-qrcode python3-reportlab jq poppler-utils chromium qpdf)
 fi
 
 if [[ "${1:-}" == "--bench" ]]; then
@@ -51,3 +53,4 @@ if [[ "${1:-}" == "--test" || "${1:-}" == "--bench" ]]; then
   rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy rustfmt
 fi
 tesseract --list-langs 2>/dev/null | grep -qx vie || { echo "error: Tesseract's Vietnamese data (tesseract-ocr-vie) is missing." >&2; exit 1; }
+scripts/fetch-models.sh

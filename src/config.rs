@@ -55,6 +55,10 @@ pub struct Settings {
     pub ocr_languages: String,
     /// Folder of Tesseract's `*.traineddata`; empty means the library's default.
     pub tessdata_dir: String,
+    /// Folder of the text-line detector model and the Vietnamese dictionary
+    /// (`SOHOA_MODELS_DIR`), fetched at setup by `scripts/fetch-models.sh`;
+    /// a relative path is taken from the working folder.
+    pub models_dir: PathBuf,
     /// How long a worker owns a claimed job before another may take it over, in seconds.
     pub job_lease_secs: u64,
     /// Attempts before a job ends as failed.
@@ -94,8 +98,9 @@ impl Default for Settings {
             max_pages: 100,
             min_dpi: 200,
             ocr_workers: 0,
-            ocr_languages: "vie+eng".into(),
+            ocr_languages: "vie".into(),
             tessdata_dir: String::new(),
+            models_dir: PathBuf::from("models"),
             job_lease_secs: 60,
             job_max_attempts: 3,
             log_format: "text".into(),

@@ -10,6 +10,7 @@
 //!   PDF, the agency's signature, the access ledger's chain;
 //! - `imaging`: pixels — decoding, the counter's gate, straightening;
 //! - `storage`: bytes (`blobs`) and rows (`db`);
+//! - `text`: Vietnamese — the syllable rules and the check of recognised words;
 //! - `domain`, `error_code`: nouns and rules, and every error code, no I/O.
 
 pub mod cli;
@@ -27,3 +28,4 @@ pub mod signing;
 pub mod startup;
 pub mod storage;
 pub mod telemetry;
+pub mod text;

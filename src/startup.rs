@@ -84,6 +84,7 @@ impl Services {
             self.settings.ocr_workers(),
             &self.settings.ocr_languages,
             tessdata,
+            Some(self.settings.models_dir.clone()),
         )
     }
 
@@ -141,7 +142,7 @@ pub async fn start_workers(
     let ocr = services.ocr_pool();
     ocr.warm_up()
         .await
-        .context("starting OCR (is tesseract-ocr-vie installed?)")?;
+        .context("starting OCR (is tesseract-ocr-vie installed, and were the models fetched?)")?;
     tracing::info!(
         engines = ocr.size(),
         languages = %services.settings.ocr_languages,

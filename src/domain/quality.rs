@@ -36,14 +36,45 @@ impl Paper {
     }
 }
 
+/// How a page was captured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Capture {
+    /// A flatbed or feeder scan: the file's resolution is the page's.
+    #[default]
+    Scan,
+    /// A photo (a phone, a document camera): the page's own pixels give its
+    /// resolution, whatever the header says.
+    Photo,
+}
+
+/// Where the paper lies in a capture, to cut it out and flatten it.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Outline {
+    /// Top left, top right, bottom right, bottom left, in the capture's pixels.
+    pub corners: [[f32; 2]; 4],
+    /// The flattened page's size, in pixels.
+    pub width: u32,
+    pub height: u32,
+}
+
 /// What the gate found on one page.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PageQuality {
-    /// Resolution in dots per inch.
+    /// Resolution in dots per inch: the file's for a scan, the page's own
+    /// pixels for a photo.
     pub dpi: u32,
-    /// True when the file states no resolution and `dpi` was estimated from
-    /// the page's pixel size and the declared paper size.
+    /// True when `dpi` is not the file's statement: estimated from the
+    /// page's pixel size and the paper size, or from the paper found in a photo.
     pub dpi_estimated: bool,
+    #[serde(default)]
+    pub capture: Capture,
+    /// True when the paper (or card) was found apart from what surrounds it
+    /// (a desk, a scanner bed): it is cut out and flattened for reading.
+    #[serde(default)]
+    pub page_found: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outline: Option<Outline>,
     pub blank: bool,
     /// How far the page was fed crooked, in degrees (positive: turned
     /// counter-clockwise); null when blank or too little text to tell. Pages
@@ -58,7 +89,8 @@ pub const LOW_CONFIDENCE: u32 = 60;
 pub const NOTABLE_SKEW_DEGREES: f64 = 2.0;
 
 /// Why an officer might rescan a page while the citizen is still at the desk:
-/// `low_ocr_confidence` (once OCR is done), `skewed`, `resolution_estimated`.
+/// `low_ocr_confidence` (once OCR is done), `skewed`, `resolution_estimated`
+/// (a scan whose file states no resolution; a photo's is its page's own).
 pub fn warnings(quality: &PageQuality, ocr_confidence: Option<u32>) -> Vec<&'static str> {
     let mut out = Vec::new();
     if ocr_confidence.is_some_and(|c| c < LOW_CONFIDENCE) {
@@ -70,7 +102,7 @@ pub fn warnings(quality: &PageQuality, ocr_confidence: Option<u32>) -> Vec<&'sta
     {
         out.push("skewed");
     }
-    if quality.dpi_estimated {
+    if quality.dpi_estimated && quality.capture == Capture::Scan {
         out.push("resolution_estimated");
     }
     out
@@ -92,6 +124,9 @@ mod tests {
         let mut q = PageQuality {
             dpi: 300,
             dpi_estimated: false,
+            capture: Capture::Scan,
+            page_found: false,
+            outline: None,
             blank: false,
             skew_degrees: Some(0.4),
         };

@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 /// A box on the page image: left, top, right, bottom, in pixels.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct BBox {
     pub x0: u32,
     pub y0: u32,
@@ -35,16 +35,27 @@ impl BBox {
 }
 
 /// One recognised word.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Word {
+    /// The word to show: corrected by the Vietnamese check where one fix
+    /// was clearly right.
     pub text: String,
     pub bbox: BBox,
     /// The recogniser's confidence, 0–100.
     pub confidence: u8,
+    /// The word as recognised, when the check corrected it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub raw: Option<String>,
+    /// Not a Vietnamese syllable, or doubted by the recogniser: to confirm.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub doubtful: bool,
+    /// Written by hand (ballpoint ink): a guess to confirm, never certain.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub handwritten: bool,
 }
 
 /// One line of words, left to right.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TextLine {
     pub bbox: BBox,
     pub words: Vec<Word>,
@@ -54,7 +65,7 @@ pub struct TextLine {
 }
 
 /// A page as read.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PageLayout {
     /// Size of the image the boxes refer to (the page as read: straightened
     /// when it was crooked).
@@ -121,6 +132,9 @@ mod tests {
                 y1: 30,
             },
             confidence,
+            raw: None,
+            doubtful: false,
+            handwritten: false,
         }
     }
 

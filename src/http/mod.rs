@@ -59,6 +59,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
                 .service(records::upload)
                 .service(records::get_record)
                 .service(records::get_page)
+                .service(records::get_page_words)
                 .service(certification::review)
                 .service(certification::certificate)
                 .service(certification::pdf)

@@ -137,3 +137,37 @@ pub async fn get_page(
         .unwrap_or(ContentType::octet_stream());
     Ok(file_response(&page.sha256, content_type).body(bytes))
 }
+
+/// The words read on page `n`, line by line, each with its box (in the
+/// pixels of the page as read: `width`×`height`, the paper cut out and
+/// flattened for a photo), its confidence, and whether it is `doubtful` (not
+/// a Vietnamese syllable, or doubted by the recogniser) or `handwritten`; a
+/// word the Vietnamese check corrected keeps what was read in `raw`. 404
+/// `not_found` until the page has been read.
+#[utoipa::path(
+    tag = "records",
+    params(("id" = String, Path, description = "Record id"), ("n" = u32, Path, description = "Page number, from 1"), ("X-Purpose" = Option<String>, Header, description = "The dossier code this read is for (or query `purpose`); required for reader keys")),
+    responses(
+        (status = 400, description = "purpose_required (reader keys), invalid_purpose", body = ErrorBody),
+        (status = 200, body = crate::domain::reading::PageLayout),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, description = "not_found (no such page, or not read yet)", body = ErrorBody),
+    ),
+    security(("api_key" = []))
+)]
+#[get("/records/{id}/pages/{n}/words")]
+pub async fn get_page_words(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    ops::authorize(&caller.0, access::READ_ROLES)?;
+    let purpose = purpose_of(&req);
+    access::purpose(&caller.0, purpose.as_deref())?;
+    let (id, n) = path.into_inner();
+    let n: u32 = n.parse().map_err(|_| ApiError::not_found("page"))?;
+    let page = access::page(&state.cx, &caller.0, &id, n, purpose.as_deref()).await?;
+    let layout = page.layout.ok_or_else(|| ApiError::not_found("page"))?;
+    Ok(HttpResponse::Ok().json(layout))
+}

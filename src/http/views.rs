@@ -97,6 +97,64 @@ pub struct PageView {
     pub ocr_confidence: Option<u32>,
     /// The counter's quality verdict on this page.
     pub quality: Option<QualityView>,
+    /// Once read (and left out of listings): the words a reviewer should
+    /// confirm, handwritten or doubtful, with their boxes to highlight them.
+    /// All the words are at `GET …/pages/{n}/words`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub to_confirm: Option<ToConfirm>,
+}
+
+/// The words of a page to confirm against the paper.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ToConfirm {
+    /// Size of the page as read, which the boxes are in (a photo's paper
+    /// is cut out and flattened first, so it can differ from the original's).
+    pub width: u32,
+    pub height: u32,
+    pub words: Vec<WordToConfirm>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct WordToConfirm {
+    /// The word as shown in the text.
+    pub text: String,
+    /// What the recogniser read, when the Vietnamese check corrected it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub raw: Option<String>,
+    /// Confidence 0–100.
+    pub confidence: u8,
+    /// Left, top, right, bottom, in pixels of the page as read.
+    pub bbox: [u32; 4],
+    /// Line of the page it is on, from 0.
+    pub line: u32,
+    /// Written by hand: a guess, never a certain value.
+    pub handwritten: bool,
+    /// Not a Vietnamese syllable, or doubted by the recogniser.
+    pub doubtful: bool,
+}
+
+impl ToConfirm {
+    fn of(layout: &crate::domain::reading::PageLayout) -> Self {
+        let mut words = Vec::new();
+        for (i, line) in layout.lines.iter().enumerate() {
+            for w in line.words.iter().filter(|w| w.doubtful || w.handwritten) {
+                words.push(WordToConfirm {
+                    text: w.text.clone(),
+                    raw: w.raw.clone(),
+                    confidence: w.confidence,
+                    bbox: [w.bbox.x0, w.bbox.y0, w.bbox.x1, w.bbox.y1],
+                    line: i as u32,
+                    handwritten: w.handwritten,
+                    doubtful: w.doubtful,
+                });
+            }
+        }
+        Self {
+            width: layout.width,
+            height: layout.height,
+            words,
+        }
+    }
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -163,6 +221,7 @@ impl From<Page> for PageView {
                 warnings: quality::warnings(&q, p.ocr_confidence),
                 verdict: q,
             }),
+            to_confirm: p.layout.as_ref().map(ToConfirm::of),
         }
     }
 }

@@ -7,17 +7,15 @@
 
 use image::GrayImage;
 
-use crate::domain::quality::{PageQuality, Paper, estimate_dpi};
+use crate::domain::quality::{Capture, Outline, PageQuality, Paper, estimate_dpi};
 
 /// Share of pixels clearly darker than the paper below which a page is blank.
 /// Text pages run to several percent; a blank back side with dust, far below.
 const BLANK_INK_SHARE: f64 = 0.001;
 
-/// Whether a page carries nothing: almost no pixel is much darker than the
-/// paper's own tone (taken as the 90th percentile of brightness).
-pub fn is_blank(page: &GrayImage) -> bool {
-    // Every other pixel of every other row: a quarter of the work, and a text
-    // line is still hundreds of samples wide.
+/// The brightness histogram of every other pixel of every other row: a
+/// quarter of the work, and a text line is still hundreds of samples wide.
+fn histogram(page: &GrayImage) -> [u64; 256] {
     let mut histogram = [0u64; 256];
     let width = page.width() as usize;
     for row in page.as_raw().chunks_exact(width.max(1)).step_by(2) {
@@ -25,37 +23,72 @@ pub fn is_blank(page: &GrayImage) -> bool {
             histogram[*p as usize] += 1;
         }
     }
+    histogram
+}
+
+/// The paper's own tone: the brightness that 90% of pixels are at or below.
+fn paper_of(histogram: &[u64; 256]) -> usize {
+    let total: u64 = histogram.iter().sum();
+    let mut seen = 0;
+    for (value, count) in histogram.iter().enumerate() {
+        seen += count;
+        if seen * 10 >= total * 9 {
+            return value;
+        }
+    }
+    255
+}
+
+/// The paper's tone of a page, 0–255.
+pub fn paper_level(page: &GrayImage) -> u8 {
+    paper_of(&histogram(page)).min(255) as u8
+}
+
+/// Whether a page carries nothing: almost no pixel is much darker than the
+/// paper's own tone.
+pub fn is_blank(page: &GrayImage) -> bool {
+    let histogram = histogram(page);
     let total: u64 = histogram.iter().sum();
     if total == 0 {
         return true;
     }
-    // Paper tone: the brightness that 90% of pixels are at or below.
-    let mut seen = 0;
-    let mut paper = 255usize;
-    for (value, count) in histogram.iter().enumerate() {
-        seen += count;
-        if seen * 10 >= total * 9 {
-            paper = value;
-            break;
-        }
-    }
-    let ink_below = paper.saturating_sub(80);
+    let ink_below = paper_of(&histogram).saturating_sub(80);
     let ink: u64 = histogram[..ink_below].iter().sum();
     (ink as f64) / (total as f64) < BLANK_INK_SHARE
 }
 
-/// Assesses one decoded page.
+/// At or below this stated resolution a file is a photo's: phones and
+/// cameras state 72 or 96 dpi whatever their real resolution.
+const PHOTO_DPI: u32 = 96;
+
+/// Assesses one decoded page: finds the paper when it lies on something
+/// else, and judges its resolution from its own pixels when it is a photo.
 pub fn assess(page: &super::decode::PageImage, paper: Paper) -> PageQuality {
-    let (dpi, dpi_estimated) = match page.dpi {
-        Some(d) if d > 0 => (d, false),
-        _ => (estimate_dpi(page.width, page.height, paper), true),
+    let stated = page.dpi.filter(|d| *d > 0);
+    let found = super::page::find(&page.pixels, paper);
+    let photo = match stated {
+        Some(d) => d <= PHOTO_DPI,
+        None => found.is_some(),
+    };
+    let (dpi, dpi_estimated) = match (&found, stated) {
+        (Some(f), _) if photo => (f.dpi, true),
+        (_, Some(d)) => (d, false),
+        (_, None) => (estimate_dpi(page.width, page.height, paper), true),
     };
     let blank = is_blank(&page.pixels);
     PageQuality {
         dpi,
         dpi_estimated,
+        capture: if photo { Capture::Photo } else { Capture::Scan },
+        page_found: found.is_some(),
+        outline: found.map(|f| Outline {
+            corners: f.corners.map(|(x, y)| [x, y]),
+            width: f.width,
+            height: f.height,
+        }),
         blank,
-        skew_degrees: if blank {
+        // A page found is flattened whole; the skew of a scan is measured.
+        skew_degrees: if blank || found.is_some() {
             None
         } else {
             super::skew::measure(&page.pixels)

@@ -1,10 +1,18 @@
 //! Pixels: decoding each accepted format within limits (`decode`), judging a
-//! page at the counter (`assess`: resolution, blank, skew) and straightening
-//! a crooked page for reading (`skew`). Pure functions on bytes and images;
-//! this module knows nothing of records. Intake and the digitisation job both
-//! depend on it rather than on each other.
+//! page at the counter (`assess`: resolution, blank, skew), finding the paper
+//! in a photo and flattening it (`page`), straightening a crooked scan
+//! (`skew`), evening out the light (`light`), telling black print from red
+//! seals and blue pens (`ink`), clearing dotted leaders and form rules
+//! (`leaders`), and encoding page images for the PDF (`encode`). Pure
+//! functions on bytes and images; this module knows nothing of records.
+//! Intake and the reading job both depend on it rather than on each other.
 
 pub mod assess;
 pub mod decode;
 pub mod encode;
+pub mod ink;
+pub mod leaders;
+pub mod light;
+pub mod page;
 pub mod skew;
+pub mod strays;

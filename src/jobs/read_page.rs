@@ -1,15 +1,17 @@
-//! The `read_page` job: decode one page from its original, straighten it if
-//! it was fed crooked (in memory: the original is never modified), read it on
-//! an engine of the pool, and encode the image the searchable PDF will show
-//! (stored as the page's part, unless the original itself is embedded).
+//! The `read_page` job: decode one page from its original, cut the paper out
+//! of a photo and flatten it, or straighten a scan fed crooked (in memory:
+//! the original is never modified), read it on an engine of the pool, and
+//! encode the image the searchable PDF will show (stored as the page's part,
+//! unless the original itself is embedded).
 
 use bytes::Bytes;
 
 use super::{JobContext, JobFailure};
 use crate::domain::job::Job;
+use crate::domain::quality::Outline;
 use crate::domain::{Page, PagePart, PageRead, PartSource};
 use crate::imaging::decode::{self, Limits, MediaType, PageImage};
-use crate::imaging::skew;
+use crate::imaging::{page as paper, skew};
 use crate::pdf::parts;
 use crate::reading::PageInput;
 use crate::telemetry::spawn_blocking_in_span;
@@ -37,9 +39,18 @@ pub(super) async fn execute(ctx: &JobContext, job: &Job) -> Result<PageRead, Job
     let want_part = !ctx.repo.born_digital(&job.record_id).await?;
     let file = ctx.blobs.get_original(&page.sha256).await?;
     let limits = ctx.limits;
+    let started = std::time::Instant::now();
     let prepared =
         spawn_blocking_in_span(move || prepare(&file, &page, &limits, want_part)).await??;
-    let layout = ctx.ocr.read(prepared.input).await?;
+    let found_ms = started.elapsed().as_millis() as u64;
+    let (layout, timings) = ctx.ocr.read(prepared.input).await?;
+    tracing::info!(
+        page_ms = found_ms,
+        prepare_ms = timings.prepare.as_millis() as u64,
+        detect_ms = timings.detect.as_millis() as u64,
+        read_ms = timings.read.as_millis() as u64,
+        "page stages"
+    );
     let part = match prepared.part {
         Some(encoded) => Some(store(ctx, &job.record_id, n, encoded).await?),
         None => None,
@@ -47,7 +58,9 @@ pub(super) async fn execute(ctx: &JobContext, job: &Job) -> Result<PageRead, Job
     Ok(PageRead { n, layout, part })
 }
 
-/// Decodes and straightens the page, and encodes its part when `want_part`.
+/// Decodes the page (in colour: colour tells seals and pens from print, and
+/// the PDF shows it), flattens or straightens it, and encodes its part when
+/// `want_part`.
 fn prepare(
     file: &Bytes,
     page: &Page,
@@ -58,46 +71,53 @@ fn prepare(
         .ok_or_else(|| JobFailure::permanent("the original is no longer a known file type"))?;
     let (mut image, pdf) = if media == MediaType::Pdf {
         let pdf = decode::Pdf::parse(file, limits)?;
-        let image = pdf.image(page.file_page, limits, want_part)?;
+        let image = pdf.image(page.file_page, limits, true)?;
         (image, Some(pdf))
-    } else if want_part {
-        (
-            decode::decode_page_in_colour(file, page.file_page, limits)?,
-            None,
-        )
     } else {
-        (decode::decode_page(file, page.file_page, limits)?, None)
+        let image = decode::decode_page_in_colour(file, page.file_page, limits)?;
+        (image, None)
     };
     let quality = page.quality.as_ref();
     let skew = quality
         .and_then(|q| q.skew_degrees)
         .filter(|d| d.abs() >= skew::NEGLIGIBLE_DEGREES);
-    if let Some(degrees) = skew {
+    let outline = quality.and_then(|q| q.outline);
+    if let Some(outline) = &outline {
+        flatten(&mut image, outline);
+    } else if let Some(degrees) = skew {
         straighten(&mut image, degrees);
     }
-    // The dpi the counter stated or estimated sizes the PDF page.
-    let dpi = page.dpi.or(quality.map(|q| q.dpi)).or(image.dpi);
+    let reshaped = outline.is_some() || skew.is_some();
+    // The counter's verdict is the page's own resolution (a photo's header
+    // says 72 dpi); it sizes the PDF page too.
+    let dpi = quality.map(|q| q.dpi).or(page.dpi).or(image.dpi);
     let part = if want_part {
         let jpeg = pdf.as_ref().and_then(|p| p.jpeg(page.file_page, limits));
         let dpi = dpi.filter(|d| *d >= 70).unwrap_or(FALLBACK_DPI);
-        Some(parts::encode(
-            file,
-            media,
-            &image,
-            skew.is_some(),
-            jpeg,
-            dpi,
-        )?)
+        Some(parts::encode(file, media, &image, reshaped, jpeg, dpi)?)
     } else {
         None
     };
     Ok(Prepared {
         input: PageInput {
             pixels: image.pixels,
+            colour: image.colour,
             dpi,
         },
         part,
     })
+}
+
+/// Cuts the paper out of a photo (or a scanner bed) and flattens it.
+fn flatten(image: &mut PageImage, outline: &Outline) {
+    let corners = outline.corners.map(|[x, y]| (x, y));
+    let (w, h) = (outline.width, outline.height);
+    image.pixels = paper::flatten_perspective(&image.pixels, corners, w, h);
+    image.colour = image
+        .colour
+        .take()
+        .map(|c| paper::flatten_perspective(&c, corners, w, h));
+    (image.width, image.height) = (w, h);
 }
 
 /// Turns the page (and its colour copy) by `-degrees`, undoing the skew.

@@ -70,11 +70,8 @@ impl Engine {
                     .into(),
             ));
         }
-        // The library defaults to one uniform text block; scanned papers have
-        // headers, columns and stamps. Automatic layout analysis is what the
-        // `tesseract` command uses, and reads them far better.
-        // SAFETY: live handle.
-        unsafe { sys::TessBaseAPISetPageSegMode(engine.api, sys::TessPageSegMode_PSM_AUTO) };
+        // Each read sets its page segmentation mode: automatic layout for a
+        // whole page, one line for a line the detector found.
         tracing::debug!(
             elapsed_ms = started.elapsed().as_millis() as u64,
             "Tesseract engine ready"
@@ -91,31 +88,52 @@ impl Engine {
         }
     }
 
-    /// Reads one page: its words, line by line in reading order.
+    /// Reads one page with Tesseract's own layout analysis: its words, line
+    /// by line in reading order.
     pub(super) fn read(&mut self, page: &GrayImage, dpi: u32) -> Result<PageLayout, OcrError> {
+        self.recognise(page, dpi, sys::TessPageSegMode_PSM_AUTO)?;
+        let lines = self.lines()?;
         let (width, height) = page.dimensions();
+        Ok(PageLayout {
+            width,
+            height,
+            lines,
+        })
+    }
+
+    /// Reads one line (a crop holding one line of text): its words, with
+    /// boxes in the crop's pixels.
+    pub(super) fn read_line(&mut self, line: &GrayImage, dpi: u32) -> Result<Vec<Word>, OcrError> {
+        self.recognise(line, dpi, sys::TessPageSegMode_PSM_SINGLE_LINE)?;
+        Ok(self.lines()?.into_iter().flat_map(|l| l.words).collect())
+    }
+
+    fn recognise(
+        &mut self,
+        image: &GrayImage,
+        dpi: u32,
+        mode: sys::TessPageSegMode,
+    ) -> Result<(), OcrError> {
+        let (width, height) = image.dimensions();
         let (w, h) = (c_int::try_from(width), c_int::try_from(height));
         let (Ok(w), Ok(h)) = (w, h) else {
             return Err(OcrError::Input(format!(
                 "a {width}×{height} page is too large for Tesseract"
             )));
         };
-        // SAFETY: the pixel buffer holds exactly w*h bytes (8-bit grey, rows
-        // of w bytes) and Tesseract copies it before SetImage returns.
+        // SAFETY: live handle; the pixel buffer holds exactly w*h bytes
+        // (8-bit grey, rows of w bytes) and Tesseract copies it before
+        // SetImage returns.
         unsafe {
-            sys::TessBaseAPISetImage(self.api, page.as_raw().as_ptr(), w, h, 1, w);
+            sys::TessBaseAPISetPageSegMode(self.api, mode);
+            sys::TessBaseAPISetImage(self.api, image.as_raw().as_ptr(), w, h, 1, w);
             sys::TessBaseAPISetSourceResolution(self.api, dpi as c_int);
         }
         // SAFETY: live handle; a null monitor means no progress or timeout.
         if unsafe { sys::TessBaseAPIRecognize(self.api, ptr::null_mut()) } != 0 {
             return Err(OcrError::Recognise("recognition failed".into()));
         }
-        let lines = self.lines()?;
-        Ok(PageLayout {
-            width,
-            height,
-            lines,
-        })
+        Ok(())
     }
 
     /// Walks the recognised page word by word.
@@ -167,6 +185,9 @@ impl Engine {
                             text: word,
                             bbox: bbox(b),
                             confidence: confidence.clamp(0.0, 100.0).round() as u8,
+                            raw: None,
+                            doubtful: false,
+                            handwritten: false,
                         });
                     }
                 }

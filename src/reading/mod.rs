@@ -1,8 +1,10 @@
-//! Text recognition with libtesseract in process. A fixed pool of engines,
-//! one per worker slot (by default one per core), each created once and
-//! reused page after page; never more pages at once than engines. Each page
-//! is read on its own, so the pages of one record spread over every engine.
-//! The `tesseract` crate exposes neither word boxes nor a raw handle, so the
+//! Reading pages: lines found first by a neural text-line detector
+//! (`detector`), grouped in reading order (`layout`), each read by
+//! libtesseract as one line (`pipeline`), its words checked as Vietnamese.
+//! A fixed pool of engines, one per worker slot (by default one per core),
+//! each created once and reused page after page; never more pages at once
+//! than engines. The detector is shared: its plans run from any thread. The
+//! `tesseract` crate exposes neither word boxes nor a raw handle, so the
 //! engine is a small safe wrapper over `tesseract-sys` (see [`engine`]).
 //!
 //! libtesseract's OpenMP threads make a page about 9× slower on a 2-core
@@ -11,9 +13,13 @@
 //! `OMP_THREAD_LIMIT=1` (see [`SINGLE_THREAD_ENV`]); the pool gives the
 //! parallelism instead.
 
+mod cells;
+pub mod detector;
 mod engine;
+pub mod layout;
+mod pipeline;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use image::GrayImage;
@@ -21,7 +27,14 @@ use tokio::sync::Semaphore;
 
 use crate::domain::reading::PageLayout;
 use crate::telemetry::spawn_blocking_in_span;
+use crate::text::check::Dictionary;
+use detector::Detector;
 use engine::Engine;
+
+pub use pipeline::Timings;
+
+/// The dictionary of common words inside the models folder.
+pub const DICTIONARY_FILE: &str = "vie-words.txt";
 
 /// The variable and value `main` guarantees before libtesseract loads.
 pub const SINGLE_THREAD_ENV: (&str, &str) = ("OMP_THREAD_LIMIT", "1");
@@ -43,44 +56,78 @@ pub enum OcrError {
     Task(String),
 }
 
-/// One page, ready for recognition.
+/// One page, ready for reading.
 pub struct PageInput {
-    /// The page in grey, straightened when it was crooked.
+    /// The page in grey, straightened (or flattened) when it needed it.
     pub pixels: GrayImage,
-    /// As stated by the file or estimated at the counter.
+    /// The same page in colour, when it is in colour: seals and pens are
+    /// told from print by their colour.
+    pub colour: Option<image::RgbImage>,
+    /// As stated by the file, estimated at the counter, or the page's own.
     pub dpi: Option<u32>,
+}
+
+/// The detector and the dictionary, loaded once from the models folder.
+struct Models {
+    detector: Option<Detector>,
+    dictionary: Dictionary,
 }
 
 #[derive(Clone)]
 pub struct OcrPool {
     languages: String,
     tessdata: Option<String>,
+    models_dir: Option<PathBuf>,
+    models: Arc<tokio::sync::OnceCell<Arc<Models>>>,
     permits: Arc<Semaphore>,
     idle: Arc<Mutex<Vec<Engine>>>,
     size: usize,
 }
 
 impl OcrPool {
-    /// A pool of `size` engines for `languages` (e.g. `vie+eng`). Engines are
-    /// created on first use; [`OcrPool::warm_up`] creates one now to check that
-    /// the language data is installed.
-    pub fn new(size: usize, languages: &str, tessdata: Option<String>) -> Self {
+    /// A pool of `size` engines for `languages` (e.g. `vie`), with the
+    /// detector and dictionary of `models_dir` (none: Tesseract's own layout
+    /// analysis, no dictionary). Engines are created on first use;
+    /// [`OcrPool::warm_up`] checks now that everything is installed.
+    pub fn new(
+        size: usize,
+        languages: &str,
+        tessdata: Option<String>,
+        models_dir: Option<PathBuf>,
+    ) -> Self {
         let size = size.max(1);
         Self {
             languages: languages.to_owned(),
             tessdata,
+            models_dir,
+            models: Default::default(),
             permits: Arc::new(Semaphore::new(size)),
             idle: Arc::new(Mutex::new(Vec::with_capacity(size))),
             size,
         }
     }
 
+    async fn models(&self) -> Result<Arc<Models>, OcrError> {
+        let dir = self.models_dir.clone();
+        self.models
+            .get_or_try_init(|| async move {
+                spawn_blocking_in_span(move || load_models(dir.as_deref()))
+                    .await
+                    .map_err(|e| OcrError::Task(e.to_string()))?
+                    .map(Arc::new)
+            })
+            .await
+            .cloned()
+    }
+
     pub fn size(&self) -> usize {
         self.size
     }
 
-    /// Creates one engine now, so a missing language pack is reported at start.
+    /// Creates one engine and loads the models now, so a missing language
+    /// pack or model is reported at start.
     pub async fn warm_up(&self) -> Result<(), OcrError> {
+        self.models().await?;
         let _permit = self
             .permits
             .acquire()
@@ -94,8 +141,9 @@ impl OcrPool {
         Ok(())
     }
 
-    /// Reads one page on an engine of the pool.
-    pub async fn read(&self, input: PageInput) -> Result<PageLayout, OcrError> {
+    /// Reads one page on an engine of the pool; how long each stage took.
+    pub async fn read(&self, input: PageInput) -> Result<(PageLayout, Timings), OcrError> {
+        let models = self.models().await?;
         let _permit = self
             .permits
             .acquire()
@@ -113,7 +161,13 @@ impl OcrPool {
             };
             // Below 70 dpi Tesseract's guess is no worse than a wrong statement.
             let dpi = input.dpi.filter(|d| *d >= 70).unwrap_or(FALLBACK_DPI);
-            let result = engine.read(&input.pixels, dpi);
+            let result = pipeline::read(
+                &mut engine,
+                models.detector.as_ref(),
+                &models.dictionary,
+                &input,
+                dpi,
+            );
             // An engine that failed inside Tesseract is dropped; a fresh one is
             // made next time. Bad input leaves the engine sound.
             let keep = matches!(result, Ok(_) | Err(OcrError::Input(_)));
@@ -149,4 +203,27 @@ impl OcrPool {
             reason: format!("cannot read {}: {e}", file.display()),
         })
     }
+}
+
+/// The detector and dictionary in `dir`; without a folder, neither.
+fn load_models(dir: Option<&Path>) -> Result<Models, OcrError> {
+    let Some(dir) = dir else {
+        return Ok(Models {
+            detector: None,
+            dictionary: Dictionary::default(),
+        });
+    };
+    let detector = Detector::open(dir)?;
+    let path = dir.join(DICTIONARY_FILE);
+    let words = std::fs::read_to_string(&path).map_err(|e| OcrError::Init {
+        languages: "dictionary".into(),
+        reason: format!(
+            "cannot read {} ({e}): run scripts/fetch-models.sh (make run and make test do)",
+            path.display()
+        ),
+    })?;
+    Ok(Models {
+        detector: Some(detector),
+        dictionary: Dictionary::from_lines(&words),
+    })
 }

@@ -10,5 +10,6 @@ mod helpers;
 mod operations;
 mod provide_once;
 mod quality;
+mod reading;
 mod records;
 mod restart;

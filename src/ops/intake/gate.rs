@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::{IntakeError, Rules, UploadedFile};
 use crate::domain::NewPage;
-use crate::domain::quality::{PageQuality, Paper};
+use crate::domain::quality::{Capture, PageQuality, Paper};
 use crate::imaging::assess;
 use crate::imaging::decode::{self, DecodeError, Limits, MediaType};
 use crate::pdf::born_digital;
@@ -96,6 +96,24 @@ pub(super) async fn pages_of(
                             file_page,
                         });
                         continue;
+                    }
+                    if quality.dpi < rules.min_dpi && quality.capture == Capture::Photo {
+                        let what = if quality.page_found {
+                            format!(
+                                "whose paper holds only {} dpi, below the {} dpi minimum",
+                                quality.dpi, rules.min_dpi
+                            )
+                        } else {
+                            format!(
+                                "in which no paper can be told from what surrounds it, and whose file states {} dpi, below the {} dpi minimum",
+                                quality.dpi, rules.min_dpi
+                            )
+                        };
+                        return Err(IntakeError::PhotoTooSmall {
+                            file: index + 1,
+                            file_page,
+                            what,
+                        });
                     }
                     if quality.dpi < rules.min_dpi {
                         return Err(IntakeError::ResolutionTooLow {

@@ -97,6 +97,15 @@ pub enum IntakeError {
         estimated: bool,
         min: u32,
     },
+    #[error(
+        "file {file}, page {file_page} is a photo {what}: take it again closer, the whole paper in the frame, flat and in focus"
+    )]
+    PhotoTooSmall {
+        file: usize,
+        file_page: u32,
+        /// What is wrong: the paper too small in the frame, or not found.
+        what: String,
+    },
     #[error("every page is blank: check that the paper was placed face down and scan it again")]
     BlankScan,
     #[error("file {0} is a born-digital PDF: send it on its own, as the only file of its record")]
@@ -142,7 +151,9 @@ impl Coded for IntakeError {
             IntakeError::MissingPages => ErrorCode::MissingPages,
             IntakeError::Decode { source, .. } => source.code(),
             IntakeError::TooManyPages(_) => ErrorCode::TooManyPages,
-            IntakeError::ResolutionTooLow { .. } => ErrorCode::ResolutionTooLow,
+            IntakeError::ResolutionTooLow { .. } | IntakeError::PhotoTooSmall { .. } => {
+                ErrorCode::ResolutionTooLow
+            }
             IntakeError::BlankScan => ErrorCode::BlankScan,
             IntakeError::BornDigitalNotAlone(_) => ErrorCode::MixedUpload,
             IntakeError::Store(e) => e.code(),

@@ -270,6 +270,10 @@ fn start_server(dir: &Path, workers: bool, env: &[(&'static str, String)]) -> Ch
         cmd.arg("--no-workers");
     }
     cmd.env("SOHOA_OCR_WORKERS", "1")
+        .env(
+            "SOHOA_MODELS_DIR",
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("models"),
+        )
         .env("SOHOA_LOG", "info")
         .env("NO_COLOR", "1")
         .stdout(Stdio::piped())
