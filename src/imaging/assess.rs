@@ -72,6 +72,10 @@ pub fn assess(page: &super::decode::PageImage, paper: Paper) -> PageQuality {
     };
     let (dpi, dpi_estimated) = match (&found, stated) {
         (Some(f), _) if photo => (f.dpi, true),
+        // A photo whose paper cannot be told from its surroundings (dim
+        // light, a shadow across it) is judged as if the paper filled the
+        // frame: its header's 72 dpi says nothing.
+        (None, _) if photo => (estimate_dpi(page.width, page.height, paper), true),
         (_, Some(d)) => (d, false),
         (_, None) => (estimate_dpi(page.width, page.height, paper), true),
     };
@@ -113,6 +117,29 @@ mod tests {
             }
         }
         assert!(!is_blank(&page));
+    }
+
+    #[test]
+    fn a_photo_whose_paper_cannot_be_found_is_judged_by_its_frame_not_its_header() {
+        // Dim and even: no paper stands out from anything around it.
+        let mut pixels = GrayImage::from_pixel(1500, 2000, image::Luma([90]));
+        for y in (300..1700).step_by(60) {
+            for x in 200..1300 {
+                for dy in 0..12 {
+                    pixels.put_pixel(x, y + dy, image::Luma([30]));
+                }
+            }
+        }
+        let page = crate::imaging::decode::PageImage {
+            width: 1500,
+            height: 2000,
+            dpi: Some(72),
+            pixels,
+            colour: None,
+        };
+        let q = assess(&page, Paper::A4);
+        assert_eq!((q.capture, q.page_found), (Capture::Photo, false));
+        assert!(q.dpi_estimated && (170..=190).contains(&q.dpi), "{q:?}");
     }
 
     #[test]

@@ -105,7 +105,7 @@ pub(super) async fn pages_of(
                             )
                         } else {
                             format!(
-                                "in which no paper can be told from what surrounds it, and whose file states {} dpi, below the {} dpi minimum",
+                                "in which no paper can be told from what surrounds it, and which holds only {} dpi even if the paper fills it, below the {} dpi minimum",
                                 quality.dpi, rules.min_dpi
                             )
                         };
