@@ -120,12 +120,7 @@ pub async fn get_page(
     req: HttpRequest,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
-    ops::authorize(&caller.0, access::READ_ROLES)?;
-    let purpose = purpose_of(&req);
-    access::purpose(&caller.0, purpose.as_deref())?;
-    let (id, n) = path.into_inner();
-    let n: u32 = n.parse().map_err(|_| ApiError::not_found("page"))?;
-    let page = access::page(&state.cx, &caller.0, &id, n, purpose.as_deref()).await?;
+    let page = read_page(&state, &caller, &req, path.into_inner()).await?;
     if let Some(not_modified) = not_modified(&req, &page.sha256) {
         return Ok(not_modified);
     }
@@ -136,6 +131,21 @@ pub async fn get_page(
         .map(ContentType)
         .unwrap_or(ContentType::octet_stream());
     Ok(file_response(&page.sha256, content_type).body(bytes))
+}
+
+/// Page `n` of a record, for a caller allowed to read it and naming its
+/// purpose (the read is in the ledger before anything is served).
+async fn read_page(
+    state: &AppState,
+    caller: &Caller,
+    req: &HttpRequest,
+    (id, n): (String, String),
+) -> Result<crate::domain::Page, ApiError> {
+    ops::authorize(&caller.0, access::READ_ROLES)?;
+    let purpose = purpose_of(req);
+    access::purpose(&caller.0, purpose.as_deref())?;
+    let n: u32 = n.parse().map_err(|_| ApiError::not_found("page"))?;
+    Ok(access::page(&state.cx, &caller.0, &id, n, purpose.as_deref()).await?)
 }
 
 /// The words read on page `n`, line by line, each with its box (in the
@@ -162,12 +172,7 @@ pub async fn get_page_words(
     req: HttpRequest,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
-    ops::authorize(&caller.0, access::READ_ROLES)?;
-    let purpose = purpose_of(&req);
-    access::purpose(&caller.0, purpose.as_deref())?;
-    let (id, n) = path.into_inner();
-    let n: u32 = n.parse().map_err(|_| ApiError::not_found("page"))?;
-    let page = access::page(&state.cx, &caller.0, &id, n, purpose.as_deref()).await?;
+    let page = read_page(&state, &caller, &req, path.into_inner()).await?;
     let layout = page.layout.ok_or_else(|| ApiError::not_found("page"))?;
     Ok(HttpResponse::Ok().json(layout))
 }

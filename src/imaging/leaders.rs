@@ -33,19 +33,25 @@ impl Blob {
     }
 }
 
+/// A mask of the pixels darker than `level`: 255 there, 0 elsewhere.
+pub(super) fn darker_than(line: &GrayImage, level: u8) -> GrayImage {
+    let (w, h) = line.dimensions();
+    GrayImage::from_fn(w, h, |x, y| {
+        Luma([if line.get_pixel(x, y).0[0] < level {
+            255
+        } else {
+            0
+        }])
+    })
+}
+
 /// The line with its leaders and rules turned to paper; the number of blobs cleared.
 pub fn clear(line: &mut GrayImage) -> usize {
     let (w, h) = line.dimensions();
     if w < 8 || h < 8 {
         return 0;
     }
-    let ink = GrayImage::from_fn(w, h, |x, y| {
-        Luma([if line.get_pixel(x, y).0[0] < INK {
-            255
-        } else {
-            0
-        }])
-    });
+    let ink = darker_than(line, INK);
     let labels = connected_components(&ink, Connectivity::Eight, Luma([0]));
     let mut blobs: HashMap<u32, Blob> = HashMap::new();
     for (x, y, l) in labels.enumerate_pixels() {

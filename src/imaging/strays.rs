@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use image::{GrayImage, Luma};
 use imageproc::region_labelling::{Connectivity, connected_components};
 
-use super::leaders::{INK, erase};
+use super::leaders::{INK, darker_than, erase};
 
 /// Darker than this is ink of some kind, print or not ([`clear_faint`]).
 const FAINT: u8 = 190;
@@ -24,13 +24,7 @@ pub fn clear_faint(line: &mut GrayImage) -> usize {
     if w < 8 || h < 8 {
         return 0;
     }
-    let core = GrayImage::from_fn(w, h, |x, y| {
-        Luma([if line.get_pixel(x, y).0[0] < CORE {
-            255
-        } else {
-            0
-        }])
-    });
+    let core = darker_than(line, CORE);
     let reach = (h / 40).clamp(2, 4) as u8;
     let near_core =
         imageproc::morphology::dilate(&core, imageproc::distance_transform::Norm::LInf, reach);
@@ -55,13 +49,7 @@ pub fn clear_neighbours(line: &mut GrayImage) -> usize {
     if w < 8 || h < 8 {
         return 0;
     }
-    let ink = GrayImage::from_fn(w, h, |x, y| {
-        Luma([if line.get_pixel(x, y).0[0] < INK {
-            255
-        } else {
-            0
-        }])
-    });
+    let ink = darker_than(line, INK);
     let labels = connected_components(&ink, Connectivity::Eight, Luma([0]));
     let mut spans: HashMap<u32, (u32, u32)> = HashMap::new();
     for (_, y, l) in labels.enumerate_pixels() {
