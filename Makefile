@@ -3,7 +3,7 @@
 #   make test   install what is missing, then fmt, clippy and the whole test suite,
 #               on the embedded stack (SQLite, folder) and the distributed one (PostgreSQL, Garage)
 # Others: make bench (throughput and latency figures), make bench-ocr (reading real
-# captures against tesseract and OCRmyPDF), make fixtures, make build.
+# captures against tesseract and OCRmyPDF), make bench-ledger (the access ledger under load), make fixtures, make build.
 
 CARGO ?= cargo
 # Debian's python3 sees python3-pil from apt; a pyenv python3 on PATH may not.
@@ -11,7 +11,7 @@ PYTHON ?= $(shell test -x /usr/bin/python3 && echo /usr/bin/python3 || echo pyth
 SOHOA_LISTEN ?= 127.0.0.1:8080
 export SOHOA_LISTEN
 
-.PHONY: run test deps test-deps build lint bench bench-ocr bench-scale-out fixtures clean
+.PHONY: run test deps test-deps build lint bench bench-ocr bench-ledger bench-scale-out fixtures clean
 
 run: deps
 	$(CARGO) build --release
@@ -44,6 +44,11 @@ bench-ocr: test-deps
 	scripts/install-deps.sh --bench
 	$(CARGO) build --release
 	$(PYTHON) bench/ocr.py
+
+bench-ledger: test-deps
+	command -v wrk >/dev/null || (apt-get update && apt-get install -y wrk)
+	$(CARGO) build --release
+	$(PYTHON) bench/ledger.py
 
 bench-scale-out: test-deps
 	$(CARGO) build --release

@@ -78,6 +78,13 @@ pub struct Settings {
     /// given (`SOHOA_PUBLIC_URL`, e.g. `https://sohoa.hanoi.gov.vn`); empty
     /// means the address the request came to.
     pub public_url: String,
+    /// Seconds between signed checkpoints of the access ledger
+    /// (`SOHOA_LEDGER_CHECKPOINT_SECS`); one is made only when a chain moved.
+    pub ledger_checkpoint_secs: u64,
+    /// Days ledger entries stay in the database before they are archived to
+    /// the blob store as signed segments (`SOHOA_LEDGER_RETENTION_DAYS`);
+    /// 0 keeps them for ever.
+    pub ledger_retention_days: u32,
     /// `agency_id` parsed, or the placeholder: set by [`Settings::load`].
     #[serde(skip, default = "placeholder_agency")]
     agency: AgencyId,
@@ -108,6 +115,8 @@ impl Default for Settings {
             signing_key_dir: String::new(),
             verify_per_minute: 30,
             public_url: String::new(),
+            ledger_checkpoint_secs: 60,
+            ledger_retention_days: 0,
             agency: placeholder_agency(),
         }
     }
@@ -174,6 +183,11 @@ impl Settings {
         if self.verify_per_minute == 0 {
             return Err(ConfigError::Value(
                 "verify_per_minute must be above zero".into(),
+            ));
+        }
+        if self.ledger_checkpoint_secs == 0 {
+            return Err(ConfigError::Value(
+                "ledger_checkpoint_secs must be above zero".into(),
             ));
         }
         if self.job_lease_secs == 0 || self.job_max_attempts == 0 {

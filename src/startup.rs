@@ -16,6 +16,7 @@ use crate::config::Settings;
 use crate::http::{self, AppState};
 use crate::imaging::decode::Limits;
 use crate::jobs::{self, JobContext};
+use crate::ledger::Appender;
 use crate::ops;
 use crate::reading::OcrPool;
 use crate::signing::AgencySigner;
@@ -32,6 +33,8 @@ pub struct Services {
     pub repo: Arc<dyn Repo>,
     pub blobs: BlobStore,
     pub jobs_queued: Arc<Notify>,
+    /// Appends access ledger entries by group commit.
+    pub ledger: Appender,
 }
 
 impl Services {
@@ -46,8 +49,16 @@ impl Services {
         let endpoint = Some(settings.s3_endpoint.as_str()).filter(|e| !e.is_empty());
         let blobs = BlobStore::open(&settings.blob_url(), endpoint)
             .with_context(|| format!("opening the blob store {}", settings.blob_url()))?;
+        // SQLite takes one writer at a time; PostgreSQL commits batches of
+        // different chains side by side.
+        let writers = if settings.database_url().starts_with("sqlite:") {
+            1
+        } else {
+            4
+        };
         Ok(Self {
             settings: Arc::new(settings),
+            ledger: Appender::start(repo.clone(), writers),
             repo,
             blobs,
             jobs_queued: Arc::new(Notify::new()),
@@ -74,6 +85,7 @@ impl Services {
                 max_attempts: self.settings.job_max_attempts,
             },
             jobs_queued: self.jobs_queued.clone(),
+            ledger: self.ledger.clone(),
         }
     }
 
@@ -174,12 +186,15 @@ impl Application {
         let (stop, stop_rx) = watch::channel(false);
         let signer = Arc::new(services.signer().await?);
         tracing::info!(kid = %signer.kid(), "signing digitisation certificates");
+        let mut tasks = ledger_tasks(&services, &signer, &stop_rx);
         let workers = if workers {
             start_workers(&services, stop_rx, signer.clone()).await?
         } else {
             tracing::info!("running without workers: OCR jobs wait for a `sohoa worker`");
             Vec::new()
         };
+        tasks.extend(workers);
+        let workers = tasks;
         let openapi = serde_json::to_value(http::openapi::document())
             .context("building the OpenAPI document")?;
         let state = web::Data::new(AppState {
@@ -217,6 +232,52 @@ impl Application {
         stop_workers(self.stop, self.workers).await;
         Ok(())
     }
+}
+
+/// The access ledger's periodic work: a signed checkpoint every
+/// `ledger_checkpoint_secs` when a chain moved, and, with a retention period,
+/// old entries archived once a day.
+fn ledger_tasks(
+    services: &Services,
+    signer: &Arc<AgencySigner>,
+    stop: &watch::Receiver<bool>,
+) -> Vec<JoinHandle<()>> {
+    let settings = &services.settings;
+    let mut tasks = vec![crate::ledger::checkpoint::spawn_periodic(
+        services.repo.clone(),
+        services.blobs.clone(),
+        signer.clone(),
+        settings.agency().clone(),
+        Duration::from_secs(settings.ledger_checkpoint_secs),
+        stop.clone(),
+    )];
+    let days = settings.ledger_retention_days;
+    if days > 0 {
+        let (repo, blobs, signer) = (
+            services.repo.clone(),
+            services.blobs.clone(),
+            signer.clone(),
+        );
+        let agency = settings.agency().clone();
+        let mut stop = stop.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(24 * 3600));
+            loop {
+                tokio::select! {
+                    _ = tick.tick() => {}
+                    _ = stop.changed() => return,
+                }
+                let cutoff = chrono::Utc::now() - chrono::Duration::days(i64::from(days));
+                let archived =
+                    crate::ledger::archive::archive(repo.as_ref(), &blobs, &signer, &agency, cutoff)
+                        .await;
+                if let Err(e) = archived {
+                    tracing::warn!(error = %e, "could not archive old access ledger entries; trying again tomorrow");
+                }
+            }
+        }));
+    }
+    tasks
 }
 
 /// Asks workers to stop and waits for them, up to a grace period; a page

@@ -1,8 +1,11 @@
 //! Accesses to a subject's papers, as the access ledger keeps them: who (key
 //! or citizen link, and role), whose papers, which record, for which dossier
-//! (the purpose) and what was read. Entries are hash-chained: each entry's
-//! hash covers its own fields and the previous entry's hash ([`entry_hash`]),
-//! so editing, deleting or inserting one anywhere breaks the chain there.
+//! (the purpose) and what was read. Entries are hash-chained, one chain per
+//! subject: each entry's hash covers its own fields, its place in its
+//! subject's chain and the previous entry's hash ([`entry_hash`]), so
+//! editing, deleting or inserting one anywhere breaks the chain there.
+//! Entries written before per-subject chains keep the one global chain they
+//! were written in (`chain_seq` absent), checked the same way.
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::json;
@@ -92,7 +95,11 @@ pub struct NewAccess {
 /// An entry of the access ledger, as stored and hashed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccessEntry {
+    /// The order of writing, across every chain.
     pub seq: i64,
+    /// The entry's place in its subject's chain, from 1; none for an entry
+    /// of the older single chain, whose place is `seq`.
+    pub chain_seq: Option<i64>,
     pub at: DateTime<Utc>,
     /// The API key (or citizen link) that read.
     pub key_name: String,
@@ -116,6 +123,7 @@ pub fn ledger_time(at: DateTime<Utc>) -> String {
 /// The fields an entry's hash covers, borrowed.
 #[derive(Debug, Clone, Copy)]
 pub struct Hashed<'a> {
+    /// The entry's place in its chain.
     pub seq: i64,
     pub at: DateTime<Utc>,
     pub key_name: &'a str,
@@ -140,9 +148,14 @@ pub fn entry_hash(e: Hashed<'_>) -> String {
 }
 
 impl AccessEntry {
+    /// The entry's place in the chain it belongs to.
+    pub fn place(&self) -> i64 {
+        self.chain_seq.unwrap_or(self.seq)
+    }
+
     fn hashed(&self) -> Hashed<'_> {
         Hashed {
-            seq: self.seq,
+            seq: self.place(),
             at: self.at,
             key_name: &self.key_name,
             role: &self.role,
@@ -198,24 +211,39 @@ impl Default for ChainCheck {
 }
 
 impl ChainCheck {
-    /// Entries checked so far.
+    /// A check of a chain whose entries up to `seq` (with hash `hash`) are
+    /// no longer here: archived, or, at 0 and [`GENESIS`], none.
+    pub fn after(seq: i64, hash: &str) -> Self {
+        Self {
+            expected: seq + 1,
+            prev_hash: hash.to_owned(),
+        }
+    }
+
+    /// The place of the last entry checked so far.
     pub fn checked(&self) -> i64 {
         self.expected - 1
     }
 
+    /// The hash of the last entry checked so far.
+    pub fn last_hash(&self) -> &str {
+        &self.prev_hash
+    }
+
     /// The next entry, which must follow the last one checked.
     pub fn next(&mut self, entry: &AccessEntry) -> Result<(), Break> {
-        if entry.seq != self.expected {
+        let place = entry.place();
+        if place != self.expected {
             return Err(Break::Missing {
                 expected: self.expected,
-                found: entry.seq,
+                found: place,
             });
         }
         if !entry.hash_holds() {
-            return Err(Break::Changed { seq: entry.seq });
+            return Err(Break::Changed { seq: place });
         }
         if entry.prev_hash != self.prev_hash {
-            return Err(Break::Unlinked { seq: entry.seq });
+            return Err(Break::Unlinked { seq: place });
         }
         self.prev_hash.clone_from(&entry.hash);
         self.expected += 1;
@@ -230,7 +258,7 @@ impl ChainCheck {
                 last: checked,
                 head: head_seq,
             })
-        } else if checked > 0 && self.prev_hash != head_hash {
+        } else if self.prev_hash != head_hash {
             Err(Break::HeadMismatch)
         } else {
             Ok(())
@@ -245,6 +273,7 @@ mod tests {
     fn entry(seq: i64, prev_hash: &str) -> AccessEntry {
         let mut e = AccessEntry {
             seq,
+            chain_seq: None,
             at: "2026-11-23T10:00:00.000000Z".parse().unwrap(),
             key_name: "desk".into(),
             role: "reader".into(),

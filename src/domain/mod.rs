@@ -6,18 +6,21 @@
 //! - `record`, `quality`, `status`: a digitised paper, its pages and its life;
 //! - `validity`, `catalogue`, `reuse`: when a paper may be relied on, and
 //!   whether a procedure must ask for it again;
-//! - `access`: the access ledger's entries and their hash chain;
+//! - `access`: the access ledger's entries and their hash chains;
+//! - `merkle`, `checkpoint`: the signed checkpoints over every chain's head;
 //! - `link`, `key`, `job`: citizen links, API and signing keys, queued work;
 //! - `digest`, `text`: SHA-256 names and the rule for free text.
 
 pub mod access;
 pub mod catalogue;
+pub mod checkpoint;
 pub mod digest;
 pub mod dossier;
 pub mod job;
 pub mod key;
 pub mod kind;
 pub mod link;
+pub mod merkle;
 pub mod quality;
 pub mod reading;
 pub mod record;

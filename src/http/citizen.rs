@@ -160,6 +160,23 @@ pub struct CitizenPage {
     pub accesses: Vec<CitizenAccess>,
     #[schema(value_type = String, format = DateTime)]
     pub link_expires_at: DateTime<Utc>,
+    /// The citizen's own chain in the access ledger; null before the first read.
+    pub ledger: Option<CitizenLedger>,
+}
+
+/// The head of the citizen's chain, and the proof that a signed checkpoint
+/// holds it: check the proof (RFC 9162 §2.1.3.2) against the checkpoint's
+/// `root_hash`, and the checkpoint's JWS with `GET /v1/signing-keys`.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct CitizenLedger {
+    /// Entries in the chain.
+    pub chain_seq: i64,
+    /// The hash of its last entry.
+    pub head_hash: String,
+    /// The last entry a signed checkpoint holds.
+    pub checkpointed_seq: i64,
+    /// Null until a checkpoint holds the chain.
+    pub proof: Option<crate::ledger::checkpoint::InclusionProof>,
 }
 
 impl From<CitizenView> for CitizenPage {
@@ -197,6 +214,12 @@ impl From<CitizenView> for CitizenPage {
                 })
                 .collect(),
             link_expires_at: view.link.expires_at,
+            ledger: view.chain.map(|head| CitizenLedger {
+                chain_seq: head.seq,
+                head_hash: head.hash,
+                checkpointed_seq: head.checkpointed_seq,
+                proof: view.proof,
+            }),
         }
     }
 }

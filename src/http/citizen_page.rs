@@ -128,6 +128,21 @@ pub(super) fn render(view: &CitizenPage) -> String {
         }
         body.push_str("</tbody></table>\n");
     }
+    if let Some(ledger) = &view.ledger {
+        let sealed = match &ledger.proof {
+            Some(proof) => format!(
+                "Đã niêm phong {} lượt đầu bằng chữ ký số của cơ quan (mốc số {}).",
+                ledger.checkpointed_seq, proof.checkpoint
+            ),
+            None => "Chưa có mốc niêm phong nào; mốc tiếp theo sẽ có trong ít phút.".to_owned(),
+        };
+        body.push_str(&format!(
+            "<p id=\"chain\"><small>Nhật ký truy cập của bạn có {} lượt ghi, mỗi lượt nối với lượt trước bằng mã băm; mã của lượt cuối: <code>{}</code>. {}</small></p>\n",
+            ledger.chain_seq,
+            escape(&ledger.head_hash[..16.min(ledger.head_hash.len())]),
+            sealed
+        ));
+    }
     body.push_str(&format!(
         "<p><small>Liên kết này dùng được đến {}. Nếu có lượt xem nào bạn không biết, hãy báo Bộ phận Một cửa.</small></p>\n",
         vn_time(view.link_expires_at)

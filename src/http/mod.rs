@@ -13,6 +13,7 @@ pub mod errors;
 mod files;
 mod health;
 mod kinds;
+mod ledger;
 mod logging;
 pub mod openapi;
 mod records;
@@ -76,7 +77,11 @@ pub fn routes(cfg: &mut ServiceConfig) {
                 .service(verify::signing_keys)
                 .service(verify::verify)
                 .service(dossiers::open)
-                .service(dossiers::get),
+                .service(dossiers::get)
+                .service(ledger::latest)
+                .service(ledger::history)
+                .service(ledger::make)
+                .service(ledger::consistency),
         )
         .service(citizen::open)
         .default_service(web::to(not_found));

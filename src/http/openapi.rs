@@ -14,7 +14,7 @@ use super::AppState;
 #[openapi(
     info(
         title = "sohoa",
-        description = "Digitise, store and reuse the papers citizens hand in at one-stop-shop counters (Decree 107/2021). Every /v1 endpoint needs `Authorization: Bearer KEY`, except the public `GET /v1/signing-keys` and `POST /v1/verify`; citizens open `/c/{token}` links. Reads of someone's papers name their purpose, the dossier code, as header `X-Purpose` or query `purpose` (required for `reader` keys: 400 `purpose_required`), and are recorded in a hash-chained access ledger. Errors are JSON `{code, message}` with a stable `code` (the `ErrorCode` schema lists them all)."
+        description = "Digitise, store and reuse the papers citizens hand in at one-stop-shop counters (Decree 107/2021). Every /v1 endpoint needs `Authorization: Bearer KEY`, except the public `GET /v1/signing-keys` and `POST /v1/verify`; citizens open `/c/{token}` links. Reads of someone's papers name their purpose, the dossier code, as header `X-Purpose` or query `purpose` (required for `reader` keys: 400 `purpose_required`), and are recorded in the access ledger, one hash chain per owner, sealed by signed checkpoints (`/v1/ledger/…`). Errors are JSON `{code, message}` with a stable `code` (the `ErrorCode` schema lists them all)."
     ),
     components(schemas(crate::error_code::ErrorCode, super::errors::ErrorBody)),
     modifiers(&ApiKeyScheme),
@@ -28,6 +28,7 @@ use super::AppState;
         (name = "subjects", description = "What is on file for an owner, and who read it"),
         (name = "citizens", description = "Links citizens use to see their own records and who looked at them"),
         (name = "dossiers", description = "Applications, and the records filed in them"),
+        (name = "ledger", description = "The access ledger's signed checkpoints over every citizen's chain, and their proofs"),
         (name = "operations", description = "Health and API description")
     )
 )]

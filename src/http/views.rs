@@ -269,7 +269,11 @@ impl From<Record> for RecordView {
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 #[schema(as = AccessEntry)]
 pub struct AccessEntryView {
+    /// The order of writing, across every subject.
     pub seq: i64,
+    /// The entry's place in its subject's chain, from 1 (what its hash
+    /// covers as `seq`); absent for entries of the older single chain.
+    pub chain_seq: Option<i64>,
     /// RFC 3339, UTC, microseconds: exactly what is hashed.
     pub at: String,
     /// The API key (or citizen link) that read.
@@ -282,9 +286,11 @@ pub struct AccessEntryView {
     /// `list_records`, `read_record`, `read_page`, `read_pdf`,
     /// `read_certificate`, `read_dossier`, `reuse_check` or `citizen_view`.
     pub action: &'static str,
-    /// The previous entry's hash (64 zeros for the first).
+    /// The previous entry's hash in the subject's chain (64 zeros for the first).
     pub prev_hash: String,
-    /// SHA-256 of this entry's canonical JSON and `prev_hash`.
+    /// SHA-256 (hex) of the canonical JSON (RFC 8785) of `seq` (the chain
+    /// place), `at`, `key_name`, `role`, `subject_id`, `record_id`,
+    /// `purpose`, `action` and `prev_hash`.
     pub hash: String,
 }
 
@@ -292,6 +298,7 @@ impl From<AccessEntry> for AccessEntryView {
     fn from(e: AccessEntry) -> Self {
         Self {
             seq: e.seq,
+            chain_seq: e.chain_seq,
             at: ledger_time(e.at),
             key_name: e.key_name,
             role: e.role,

@@ -1,7 +1,7 @@
 //! Purpose-bound reads of someone's papers. A read names its purpose (the
 //! dossier it is for); back-office readers must. Every read is appended to
-//! the hash-chained access ledger *before* anything is returned, so a read
-//! that cannot be logged is not served. Listing, a record, a page, the PDF,
+//! its subject's hash chain in the access ledger, and committed, *before*
+//! anything is returned, so a read that cannot be logged is not served. Listing, a record, a page, the PDF,
 //! the certificate: each is one function here, for the API and the desk alike.
 
 use bytes::Bytes;
@@ -97,8 +97,8 @@ pub async fn log(
     purpose: Option<&DossierCode>,
     action: Action,
 ) -> Result<(), StoreError> {
-    cx.repo
-        .append_access(&NewAccess {
+    cx.ledger
+        .append(NewAccess {
             reader,
             subject_id: subject.clone(),
             record_id: record_id.map(str::to_owned),

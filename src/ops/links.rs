@@ -135,6 +135,10 @@ pub struct CitizenView {
     pub records: Vec<OwnRecord>,
     /// Who read the papers, newest first (the citizen's own views left out).
     pub accesses: Vec<AccessEntry>,
+    /// The head of the citizen's chain in the access ledger.
+    pub chain: Option<crate::domain::checkpoint::ChainHead>,
+    /// That the head, as last checkpointed, is in the latest signed checkpoint.
+    pub proof: Option<crate::ledger::checkpoint::InclusionProof>,
 }
 
 /// Opens the link with `token` at `now`: the owner's records and who looked
@@ -188,10 +192,22 @@ pub async fn open(cx: &Context, token: &str, now: DateTime<Utc>) -> Result<Citiz
         .into_iter()
         .filter(|e| e.action != Action::CitizenView)
         .collect();
+    let chain = cx.repo.chain_head(link.subject_id.as_str()).await?;
+    let proof = crate::ledger::checkpoint::inclusion(cx.repo.as_ref(), link.subject_id.as_str())
+        .await
+        .map_err(|e| match e {
+            crate::ledger::checkpoint::CheckpointError::Blob(e) => StoreError::from(e),
+            crate::ledger::checkpoint::CheckpointError::Db(e) => StoreError::from(e),
+            crate::ledger::checkpoint::CheckpointError::NoSuchCheckpoint(n) => StoreError::from(
+                crate::storage::db::DbError::Corrupt(format!("checkpoint {n}")),
+            ),
+        })?;
     Ok(CitizenView {
         link,
         records,
         accesses,
+        chain,
+        proof,
     })
 }
 

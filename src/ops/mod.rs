@@ -10,6 +10,7 @@
 //! - `withdraw`: revoking or superseding a certified record;
 //! - `access`: purpose-bound reads of someone's papers, each logged first;
 //! - `reuse`: provide once — what is on file and valid for a dossier;
+//! - `ledger`: the access ledger's signed checkpoints and their proofs;
 //! - `dossiers`, `catalogue`, `links`, `keys`, `verify`: the rest.
 
 pub mod access;
@@ -17,6 +18,7 @@ pub mod catalogue;
 pub mod dossiers;
 pub mod intake;
 pub mod keys;
+pub mod ledger;
 pub mod links;
 pub mod reuse;
 pub mod review;
@@ -49,6 +51,8 @@ pub struct Context {
     pub intake: intake::Rules,
     /// Wakes idle workers in this process when new jobs are queued.
     pub jobs_queued: Arc<Notify>,
+    /// Where reads append their ledger entries (group commit).
+    pub ledger: crate::ledger::Appender,
 }
 
 /// The caller's role is not among those an operation admits.

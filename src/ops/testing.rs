@@ -22,6 +22,7 @@ pub(crate) async fn context() -> Context {
     let repo = crate::storage::db::open(&url).await.unwrap();
     let (signer, _) = AgencySigner::load_or_create(&dir.join("keys")).unwrap();
     Context {
+        ledger: crate::ledger::Appender::start(repo.clone(), 1),
         repo,
         blobs: BlobStore::in_memory(),
         agency: AgencyId::parse("000.00.06.H56").unwrap(),

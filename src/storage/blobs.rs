@@ -2,7 +2,8 @@
 //! addressed: an original file is stored once under its SHA-256, however many
 //! records name it, and is never overwritten with other bytes. Renditions
 //! (searchable PDFs) live apart from originals; the parts a PDF is assembled
-//! from (`parts/`) are kept only until it is written.
+//! from (`parts/`) are kept only until it is written; the access ledger's
+//! signed checkpoints and archive segments are copied under `ledger/`.
 //!
 //! `file://DIR` (the default) keeps blobs in a local folder and fsyncs each one
 //! before `put_original` returns, so an acknowledged scan survives power loss.
@@ -235,6 +236,24 @@ impl BlobStore {
             });
         }
         Ok(bytes)
+    }
+
+    /// Stores a file of the access ledger (a checkpoint, an archive
+    /// segment) under `ledger/NAME`, durably, replacing one left by an
+    /// attempt that did not commit.
+    pub async fn put_ledger(&self, name: &str, bytes: Bytes) -> Result<(), BlobError> {
+        let path = Path::from(format!("ledger/{name}"));
+        self.store.put(&path, PutPayload::from(bytes)).await?;
+        self.sync(&path).await
+    }
+
+    /// A file of the access ledger, or none when there is no such file.
+    pub async fn get_ledger(&self, name: &str) -> Result<Option<Bytes>, BlobError> {
+        match self.store.get(&Path::from(format!("ledger/{name}"))).await {
+            Ok(result) => Ok(Some(result.bytes().await?)),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
     }
 
     pub async fn has_original(&self, digest: &Sha256Digest) -> Result<bool, BlobError> {

@@ -269,3 +269,45 @@ async fn a_job_that_keeps_failing_retries_with_backoff_then_fails_its_record_wit
         started.elapsed()
     );
 }
+
+#[tokio::test]
+async fn two_instances_appending_for_the_same_subject_at_once_keep_one_valid_chain() {
+    let stores = shared_stores();
+    let no_workers = || Options {
+        workers: false,
+        env: vec![],
+    };
+    let a = TestApp::spawn_on(stores.clone(), no_workers());
+    let b = TestApp::spawn_on(stores.clone(), no_workers());
+    let owner = subject(7);
+    let reads = (0..120).map(|i| {
+        let app = if i % 2 == 0 { &a } else { &b };
+        let path = format!(
+            "/v1/subjects/{owner}/records?purpose=000.00.00.H00-261123-{:04}",
+            i + 1
+        );
+        async move { app.get(&app.intake_key, &path).await.status() }
+    });
+    for status in futures_util::future::join_all(reads).await {
+        assert_eq!(status, 200);
+    }
+    let chain = stores
+        .scalar(&format!(
+            "SELECT COUNT(DISTINCT chain_seq) FROM access_log WHERE subject_id = '{owner}'"
+        ))
+        .await;
+    assert_eq!(chain, 120);
+    let head = stores
+        .scalar(&format!(
+            "SELECT seq FROM ledger_chains WHERE subject_id = '{owner}'"
+        ))
+        .await;
+    assert_eq!(head, 120);
+    let out = helpers::sohoa(&stores, &["audit", "verify"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    assert!(
+        stdout.contains("intact: 120 entries in 1 subject chains"),
+        "{stdout}"
+    );
+}

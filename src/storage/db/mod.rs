@@ -27,11 +27,11 @@ pub use catalogue::CatalogueRepo;
 pub use dossiers::DossierRepo;
 pub use jobs::JobRepo;
 pub use keys::KeyRepo;
-pub use ledger::LedgerRepo;
+pub use ledger::{LedgerRepo, SignClaims};
 pub use links::LinkRepo;
 pub use records::{Inserted, RecordQuery, RecordRepo};
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum DbError {
     #[error("database URL {0:?} is not supported (use sqlite://PATH or postgres://USER@HOST/DB)")]
     UnsupportedUrl(String),

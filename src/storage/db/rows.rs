@@ -313,12 +313,13 @@ impl KindValidityRow {
     }
 }
 
-pub(super) const ACCESS_COLUMNS: &str = "SELECT seq, at, key_name, role, subject_id, record_id, \
-     purpose, action, prev_hash, hash FROM access_log";
+pub(super) const ACCESS_COLUMNS: &str = "SELECT seq, chain_seq, at, key_name, role, \
+     subject_id, record_id, purpose, action, prev_hash, hash FROM access_log";
 
 #[derive(FromRow)]
 pub(super) struct AccessRow {
     seq: i64,
+    chain_seq: Option<i64>,
     at: String,
     key_name: String,
     role: String,
@@ -352,6 +353,7 @@ impl AccessRow {
                 ))
             })?,
             seq: self.seq,
+            chain_seq: self.chain_seq,
             at,
             key_name: self.key_name,
             role: self.role,

@@ -80,7 +80,7 @@ async fn certified_record(app: &TestApp, file: &str) -> Value {
     res.json().await.unwrap()
 }
 
-async fn jwks(app: &TestApp) -> josekit::jwk::JwkSet {
+pub(crate) async fn jwks(app: &TestApp) -> josekit::jwk::JwkSet {
     // No API key: the keys are public.
     let res = app
         .client
@@ -102,7 +102,7 @@ async fn jwks(app: &TestApp) -> josekit::jwk::JwkSet {
 }
 
 /// Verifies a compact JWS with josekit and the JWKS, as an outside party would.
-fn verify_independently(
+pub(crate) fn verify_independently(
     jws: &str,
     keys: &josekit::jwk::JwkSet,
 ) -> Result<Value, josekit::JoseError> {
