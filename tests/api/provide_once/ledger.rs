@@ -557,7 +557,11 @@ async fn entries_archived_to_signed_segments_leave_the_database_and_are_still_ve
     // Nothing is archived before a checkpoint holds it.
     let out = sohoa(&app.stores, &["audit", "archive", "--older-than-days", "0"]);
     assert!(String::from_utf8_lossy(&out.stdout).contains("0 entries"));
-    assert!(sohoa(&app.stores, &["audit", "checkpoint"]).status.success());
+    assert!(
+        sohoa(&app.stores, &["audit", "checkpoint"])
+            .status
+            .success()
+    );
     let out = sohoa(&app.stores, &["audit", "archive", "--older-than-days", "0"]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{stdout}");
@@ -602,9 +606,16 @@ async fn entries_archived_to_signed_segments_leave_the_database_and_are_still_ve
             .data_dir()
             .join("blobs/ledger/segments/000000000001.jsonl");
         let text = std::fs::read_to_string(&segment).unwrap();
-        std::fs::write(&segment, text.replacen(DOSSIER, "000.00.00.H00-261123-0009", 1)).unwrap();
+        std::fs::write(
+            &segment,
+            text.replacen(DOSSIER, "000.00.00.H00-261123-0009", 1),
+        )
+        .unwrap();
         let (code, stdout) = verify_out(&app);
         assert_eq!(code, Some(1), "{stdout}");
-        assert!(stdout.contains("archive segment 1's file was changed"), "{stdout}");
+        assert!(
+            stdout.contains("archive segment 1's file was changed"),
+            "{stdout}"
+        );
     }
 }
