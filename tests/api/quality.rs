@@ -129,6 +129,71 @@ async fn a_blank_back_side_is_left_out_of_the_record_and_listed() {
 }
 
 #[tokio::test]
+async fn a_page_with_one_line_of_text_is_kept_in_every_format_a_scanner_writes() {
+    let app = TestApp::spawn_without_workers().await;
+    for (i, file) in [
+        "sparse/one_line.png",
+        "sparse/one_line_16bit.png",
+        "sparse/one_line_progressive.jpg",
+        "sparse/one_line_cmyk.jpg",
+        "sparse/one_line.pdf",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        // One owner per upload, so that none is the same paper as another.
+        let owner = format!("00109000{:04}", 100 + i);
+        let res = app
+            .upload(
+                &app.intake_key,
+                json!({"subject_id": owner, "kind": "other"}),
+                &[file],
+            )
+            .await;
+        assert_eq!(res.status(), 202, "{file} was refused");
+        let body: Value = res.json().await.unwrap();
+        assert_eq!(body["pages"].as_array().unwrap().len(), 1, "{file}");
+        assert_eq!(body["pages"][0]["quality"]["blank"], false, "{file}");
+    }
+    // A certificate with a one-line annex, in one multi-page TIFF: both kept.
+    let res = app
+        .upload(
+            &app.intake_key,
+            meta("birth_certificate"),
+            &["sparse/with_annex.tiff"],
+        )
+        .await;
+    assert_eq!(res.status(), 202);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["pages"].as_array().unwrap().len(), 2, "{body}");
+    assert_eq!(body["quality"]["dropped_blank_pages"], json!([]));
+}
+
+#[tokio::test]
+async fn a_last_page_with_only_a_signature_or_a_stamp_is_kept_and_a_dusty_back_is_dropped() {
+    let app = TestApp::spawn_without_workers().await;
+    let res = app
+        .upload(
+            &app.intake_key,
+            meta("birth_certificate"),
+            &[
+                "birth_certificate.png",
+                "sparse/signature_only.png",
+                "sparse/stamp_only.png",
+                "sparse/dusty_back.png",
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 202);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["pages"].as_array().unwrap().len(), 3, "{body}");
+    assert_eq!(
+        body["quality"]["dropped_blank_pages"],
+        json!([{"file": 4, "file_page": 1}])
+    );
+}
+
+#[tokio::test]
 async fn a_scan_of_only_blank_pages_is_refused_and_stores_nothing() {
     let app = TestApp::spawn_without_workers().await;
     let res = app
