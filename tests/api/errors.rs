@@ -140,6 +140,35 @@ async fn a_corrupt_scan_is_unreadable_and_stores_nothing() {
 }
 
 #[tokio::test]
+async fn files_cut_short_or_damaged_in_any_format_are_refused_naming_file_and_page_and_store_nothing()
+ {
+    let app = TestApp::spawn_without_workers().await;
+    for (file, page) in [
+        ("png_no_iend.png", "page 1"),
+        ("png_bad_crc.png", "page 1"),
+        ("jpeg_no_eoi.jpg", "page 1"),
+        ("jpeg_cut_mid_scan.jpg", "page 1"),
+        ("tiff_cut.tiff", "page"),
+        ("pdf_cut.pdf", ""),
+    ] {
+        // Behind a good page, so that the refusal names the second file.
+        let res = app
+            .upload(
+                &app.intake_key,
+                meta("birth_certificate"),
+                &["birth_certificate.png", &format!("damaged/{file}")],
+            )
+            .await;
+        let body = assert_error(res, 422, "unreadable_image").await;
+        let message = body["message"].as_str().unwrap();
+        assert!(message.starts_with("file 2: "), "{file}: {message}");
+        assert!(message.contains(page), "{file}: {message}");
+        assert!(message.contains("scan it again"), "{file}: {message}");
+    }
+    assert_nothing_stored(&app).await;
+}
+
+#[tokio::test]
 async fn a_decompression_bomb_is_refused_before_it_is_decoded_and_stores_nothing() {
     let app = TestApp::spawn_without_workers().await;
     let res = app

@@ -31,6 +31,14 @@ impl Pdf {
     /// Parses `bytes`: no stream inflates past [`pdf_stream_limit`] (PDF
     /// bombs), and no more than `max_pages` pages.
     pub fn parse(bytes: &[u8], limits: &Limits) -> Result<Self, DecodeError> {
+        // Every whole PDF ends with `%%EOF` (after an update too); lopdf
+        // rebuilds what it can of one cut short, which would hide the loss.
+        let tail = &bytes[bytes.len().saturating_sub(1024)..];
+        if !tail.windows(5).any(|w| w == b"%%EOF") {
+            return Err(DecodeError::Unreadable(
+                "the PDF ends before its end marker (%%EOF): it was cut short".into(),
+            ));
+        }
         let options = lopdf::LoadOptions {
             max_decompressed_size: Some(pdf_stream_limit(limits)),
             ..lopdf::LoadOptions::default()

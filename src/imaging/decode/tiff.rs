@@ -15,23 +15,28 @@ pub(super) fn decode(
     use tiff::decoder::{Decoder, DecodingResult};
     use tiff::tags::Tag;
 
-    let unreadable = |e: tiff::TiffError| match e {
-        tiff::TiffError::LimitsExceeded => DecodeError::TooLarge {
-            page: 0,
-            width: 0,
-            height: 0,
-            max_pixels: limits.max_pixels,
-        },
-        tiff::TiffError::UnsupportedError(u) => {
-            DecodeError::Unsupported(format!("this TIFF uses a variant sohoa cannot read: {u}"))
+    let unreadable = |page: u32| {
+        move |e: tiff::TiffError| match e {
+            tiff::TiffError::LimitsExceeded => DecodeError::TooLarge {
+                page: 0,
+                width: 0,
+                height: 0,
+                max_pixels: limits.max_pixels,
+            },
+            tiff::TiffError::UnsupportedError(u) => {
+                DecodeError::Unsupported(format!("this TIFF uses a variant sohoa cannot read: {u}"))
+            }
+            tiff::TiffError::IoError(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
+                DecodeError::Unreadable(format!("page {page}: it ends early: it was cut short"))
+            }
+            other => DecodeError::Unreadable(format!("page {page}: {other}")),
         }
-        other => DecodeError::Unreadable(other.to_string()),
     };
     let mut tiff_limits = tiff::decoder::Limits::default();
     tiff_limits.decoding_buffer_size =
         usize::try_from(limits.max_pixels.saturating_mul(8)).unwrap_or(usize::MAX);
     let mut decoder = Decoder::new(Cursor::new(bytes))
-        .map_err(unreadable)?
+        .map_err(unreadable(1))?
         .with_limits(tiff_limits);
     let mut pages = Vec::new();
     let mut page = 1u32;
@@ -40,9 +45,9 @@ pub(super) fn decode(
             return Err(DecodeError::TooManyPages(limits.max_pages));
         }
         if only.is_none_or(|p| p == page) {
-            let (width, height) = decoder.dimensions().map_err(unreadable)?;
+            let (width, height) = decoder.dimensions().map_err(unreadable(page))?;
             check_size(page, width, height, limits)?;
-            let color = decoder.colortype().map_err(unreadable)?;
+            let color = decoder.colortype().map_err(unreadable(page))?;
             // 0 = WhiteIsZero (usual for fax scans), 1 = BlackIsZero.
             let white_is_zero = decoder
                 .find_tag_unsigned::<u16>(Tag::PhotometricInterpretation)
@@ -50,7 +55,8 @@ pub(super) fn decode(
                 .flatten()
                 == Some(0);
             let dpi = tiff_dpi(&mut decoder);
-            let data = decoder.read_image().map_err(unreadable)?;
+            data_within(&mut decoder, bytes.len(), page)?;
+            let data = decoder.read_image().map_err(unreadable(page))?;
             let (w, h) = (width as usize, height as usize);
             let mut kept_colour = None;
             let mut rgb = |v: &[u8], channels: usize| {
@@ -108,7 +114,7 @@ pub(super) fn decode(
         if !decoder.more_images() {
             break;
         }
-        decoder.next_image().map_err(unreadable)?;
+        decoder.next_image().map_err(unreadable(page + 1))?;
         page += 1;
     }
     Ok(pages)
@@ -133,4 +139,36 @@ fn tiff_dpi<R: std::io::Read + std::io::Seek>(
         3 if res > 0.0 => Some((res * 2.54).round() as u32),
         _ => None,
     }
+}
+
+/// Refuses a page whose strips or tiles run past the end of the file (a
+/// TIFF cut short): the decoder would leave their rows blank.
+fn data_within<R: std::io::Read + std::io::Seek>(
+    decoder: &mut tiff::decoder::Decoder<R>,
+    len: usize,
+    page: u32,
+) -> Result<(), DecodeError> {
+    use tiff::tags::Tag;
+    for (offsets, counts) in [
+        (Tag::StripOffsets, Tag::StripByteCounts),
+        (Tag::TileOffsets, Tag::TileByteCounts),
+    ] {
+        let (Ok(Some(offsets)), Ok(Some(counts))) = (
+            decoder.find_tag_unsigned_vec::<u64>(offsets),
+            decoder.find_tag_unsigned_vec::<u64>(counts),
+        ) else {
+            continue;
+        };
+        if offsets.len() != counts.len()
+            || offsets
+                .iter()
+                .zip(&counts)
+                .any(|(o, c)| o.saturating_add(*c) > len as u64)
+        {
+            return Err(DecodeError::Unreadable(format!(
+                "page {page}: its image data runs past the end of the file: it was cut short"
+            )));
+        }
+    }
+    Ok(())
 }
