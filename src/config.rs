@@ -59,6 +59,10 @@ pub struct Settings {
     /// (`SOHOA_MODELS_DIR`), fetched at setup by `scripts/fetch-models.sh`;
     /// a relative path is taken from the working folder.
     pub models_dir: PathBuf,
+    /// Longest one page may take on an OCR engine, in seconds
+    /// (`SOHOA_OCR_PAGE_TIMEOUT_SECS`): past it the engine is replaced and the
+    /// page retried, then failed with the reason.
+    pub ocr_page_timeout_secs: u64,
     /// How long a worker owns a claimed job before another may take it over, in seconds.
     pub job_lease_secs: u64,
     /// Attempts before a job ends as failed.
@@ -108,6 +112,7 @@ impl Default for Settings {
             ocr_languages: "vie".into(),
             tessdata_dir: String::new(),
             models_dir: PathBuf::from("models"),
+            ocr_page_timeout_secs: 300,
             job_lease_secs: 60,
             job_max_attempts: 3,
             log_format: "text".into(),
@@ -183,6 +188,11 @@ impl Settings {
         if self.verify_per_minute == 0 {
             return Err(ConfigError::Value(
                 "verify_per_minute must be above zero".into(),
+            ));
+        }
+        if self.ocr_page_timeout_secs == 0 {
+            return Err(ConfigError::Value(
+                "ocr_page_timeout_secs must be above zero".into(),
             ));
         }
         if self.ledger_checkpoint_secs == 0 {

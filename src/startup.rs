@@ -98,6 +98,7 @@ impl Services {
             tessdata,
             Some(self.settings.models_dir.clone()),
         )
+        .with_page_timeout(Duration::from_secs(self.settings.ocr_page_timeout_secs))
     }
 
     /// The agency's signing key, made on first use, with its public half

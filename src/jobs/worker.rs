@@ -5,6 +5,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures_util::FutureExt;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tracing::Instrument;
@@ -177,7 +178,19 @@ async fn run_job(ctx: &JobContext, worker: &str, job: Job, progress: &Progress) 
         }
         let result = {
             let _lease = LeaseGuard::hold(ctx, worker, job.id);
-            execute(ctx, worker, &job, progress).await
+            // A panic is one job's failure: the worker, its lease renewer and
+            // the other engines' work go on.
+            std::panic::AssertUnwindSafe(execute(ctx, worker, &job, progress))
+                .catch_unwind()
+                .await
+                .unwrap_or_else(|panic| {
+                    let why = panic
+                        .downcast_ref::<&str>()
+                        .map(|s| s.to_string())
+                        .or_else(|| panic.downcast_ref::<String>().cloned())
+                        .unwrap_or_else(|| "no message".into());
+                    Err(JobFailure::transient(format!("the job panicked: {why}")))
+                })
         };
         let outcome = match result {
             Ok(()) => Ok(()),

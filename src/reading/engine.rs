@@ -9,6 +9,7 @@
 use std::ffi::{CStr, CString};
 use std::os::raw::c_int;
 use std::ptr;
+use std::time::Instant;
 
 use image::GrayImage;
 use tesseract_sys as sys;
@@ -18,6 +19,9 @@ use crate::domain::reading::{BBox, PageLayout, TextLine, Word};
 
 pub(super) struct Engine {
     api: *mut sys::TessBaseAPI,
+    /// When the page being read must be done by: every recognition is
+    /// cancelled by Tesseract itself at it, and the page fails as timed out.
+    deadline: Option<Instant>,
 }
 
 // SAFETY: a TessBaseAPI may be used from any thread, one at a time; the pool
@@ -50,6 +54,7 @@ impl Engine {
         // `engine` from here on so that Drop frees it on every path.
         let engine = Engine {
             api: unsafe { sys::TessBaseAPICreate() },
+            deadline: None,
         };
         if engine.api.is_null() {
             return Err(init_error(
@@ -129,11 +134,40 @@ impl Engine {
             sys::TessBaseAPISetImage(self.api, image.as_raw().as_ptr(), w, h, 1, w);
             sys::TessBaseAPISetSourceResolution(self.api, dpi as c_int);
         }
-        // SAFETY: live handle; a null monitor means no progress or timeout.
-        if unsafe { sys::TessBaseAPIRecognize(self.api, ptr::null_mut()) } != 0 {
+        let Some(deadline) = self.deadline else {
+            // SAFETY: live handle; a null monitor means no progress or timeout.
+            if unsafe { sys::TessBaseAPIRecognize(self.api, ptr::null_mut()) } != 0 {
+                return Err(OcrError::Recognise("recognition failed".into()));
+            }
+            return Ok(());
+        };
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(OcrError::TimedOut);
+        }
+        // SAFETY: the monitor is ours, live for the call, and deleted once.
+        let failed = unsafe {
+            let monitor = sys::TessMonitorCreate();
+            sys::TessMonitorSetDeadlineMSecs(
+                monitor,
+                c_int::try_from(left.as_millis()).unwrap_or(c_int::MAX),
+            );
+            let failed = sys::TessBaseAPIRecognize(self.api, monitor) != 0;
+            sys::TessMonitorDelete(monitor);
+            failed
+        };
+        if Instant::now() >= deadline {
+            return Err(OcrError::TimedOut);
+        }
+        if failed {
             return Err(OcrError::Recognise("recognition failed".into()));
         }
         Ok(())
+    }
+
+    /// Sets when the page being read must be done by (none: no limit).
+    pub(super) fn set_deadline(&mut self, deadline: Option<Instant>) {
+        self.deadline = deadline;
     }
 
     /// Walks the recognised page word by word.

@@ -54,6 +54,11 @@ pub enum OcrError {
     Input(String),
     #[error("OCR task panicked or was cancelled: {0}")]
     Task(String),
+    /// The page took longer than `ocr_page_timeout_secs`.
+    #[error(
+        "reading the page took longer than the time allowed for a page (ocr_page_timeout_secs)"
+    )]
+    TimedOut,
 }
 
 /// One page, ready for reading.
@@ -82,6 +87,8 @@ pub struct OcrPool {
     permits: Arc<Semaphore>,
     idle: Arc<Mutex<Vec<Engine>>>,
     size: usize,
+    /// Longest a page may take on an engine.
+    page_timeout: Option<std::time::Duration>,
 }
 
 impl OcrPool {
@@ -104,7 +111,15 @@ impl OcrPool {
             permits: Arc::new(Semaphore::new(size)),
             idle: Arc::new(Mutex::new(Vec::with_capacity(size))),
             size,
+            page_timeout: None,
         }
+    }
+
+    /// Limits each page to `timeout` on its engine: past it Tesseract stops,
+    /// the engine is replaced and the page fails as timed out.
+    pub fn with_page_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.page_timeout = Some(timeout);
+        self
     }
 
     async fn models(&self) -> Result<Arc<Models>, OcrError> {
@@ -151,6 +166,7 @@ impl OcrPool {
             .map_err(|e| OcrError::Task(e.to_string()))?;
         let engine = self.idle.lock().expect("engine pool poisoned").pop();
         let (languages, tessdata) = (self.languages.clone(), self.tessdata.clone());
+        let timeout = self.page_timeout;
         let (engine, result) = spawn_blocking_in_span(move || {
             let mut engine = match engine {
                 Some(e) => e,
@@ -161,6 +177,7 @@ impl OcrPool {
             };
             // Below 70 dpi Tesseract's guess is no worse than a wrong statement.
             let dpi = input.dpi.filter(|d| *d >= 70).unwrap_or(FALLBACK_DPI);
+            engine.set_deadline(timeout.map(|t| std::time::Instant::now() + t));
             let result = pipeline::read(
                 &mut engine,
                 models.detector.as_ref(),

@@ -158,3 +158,35 @@ async fn a_record_whose_worker_is_killed_between_pages_finishes_with_every_page_
         assert!(text.contains("ĐƠN ĐỀ NGHỊ"), "page {page}: {text}");
     }
 }
+
+#[tokio::test]
+async fn a_page_that_takes_longer_than_its_timeout_is_stopped_and_its_record_fails_with_the_reason()
+{
+    let app = TestApp::spawn_with(Options {
+        workers: true,
+        env: vec![
+            // No page of a certificate is read in a millisecond.
+            ("SOHOA_OCR_PAGE_TIMEOUT_SECS", "1".into()),
+            ("SOHOA_JOB_MAX_ATTEMPTS", "2".into()),
+        ],
+    })
+    .await;
+    let body: serde_json::Value = app
+        .upload_json(
+            &app.intake_key,
+            meta("birth_certificate"),
+            &["birth_certificate.png"],
+        )
+        .await;
+    let id = body["id"].as_str().unwrap();
+    let record = app.wait_until_processed(id, Duration::from_secs(120)).await;
+    assert_eq!(record["status"], "failed", "{record}");
+    let reason = record["status_reason"].as_str().unwrap_or_default();
+    assert!(reason.contains("longer than the time allowed"), "{record}");
+    // The first timeout was one failed attempt, tried again before giving up.
+    let log = app.log();
+    assert!(
+        log.contains("will retry"),
+        "the first timeout was retried: {log}"
+    );
+}
