@@ -56,6 +56,8 @@ bench-scale-out: test-deps
 
 fixtures: test-deps
 	$(PYTHON) fixtures/make_fixtures.py
+	$(PYTHON) fixtures/make_sparse.py
+	$(PYTHON) fixtures/make_damaged.py
 	$(PYTHON) fixtures/make_captures.py --tests
 
 clean:

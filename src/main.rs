@@ -72,6 +72,20 @@ enum Command {
         #[command(subcommand)]
         command: cli::signing_key::Command,
     },
+    /// Re-read every stored original and rendition and check its SHA-256;
+    /// exits 1 naming the records of any file missing or changed.
+    Scrub,
+    /// Remove stored files no record names (left by uploads that failed
+    /// part-way), once older than the grace period.
+    Gc {
+        /// Spare files written less than this many hours ago (an upload in
+        /// flight has written its files but not yet its record).
+        #[arg(long, default_value_t = 24)]
+        grace_hours: u32,
+        /// List what would be removed, and remove nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Apply database migrations and exit (instances also do it at start).
     Migrate,
     /// Print the effective configuration.
@@ -128,5 +142,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::SigningKey { command } => cli::signing_key::run(settings, command).await,
         Command::Keys { command } => cli::keys::run(settings, command).await,
         Command::Ingest(args) => cli::ingest::run(settings, args).await,
+        Command::Scrub => cli::upkeep::scrub(settings).await,
+        Command::Gc {
+            grace_hours,
+            dry_run,
+        } => cli::upkeep::gc(settings, grace_hours, dry_run).await,
     }
 }

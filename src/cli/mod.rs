@@ -7,4 +7,5 @@ pub mod ingest;
 pub mod keys;
 pub mod serve;
 pub mod signing_key;
+pub mod upkeep;
 pub mod verify;

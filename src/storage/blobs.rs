@@ -148,8 +148,8 @@ impl BlobStore {
         Path::from(format!("{folder}/{}/{}/{}", &hex[..2], &hex[2..4], hex))
     }
 
-    /// Stores an original file under its digest, durably. Storing bytes that
-    /// are already there is a no-op.
+    /// Stores an original file under its digest, durably (the same bytes
+    /// again when they are already there).
     pub async fn put_original(&self, digest: &Sha256Digest, bytes: Bytes) -> Result<(), BlobError> {
         self.put_at(Self::original_path(digest), bytes).await
     }
@@ -215,9 +215,10 @@ impl BlobStore {
     }
 
     async fn put_at(&self, path: Path, bytes: Bytes) -> Result<(), BlobError> {
-        if self.exists(&path).await? {
-            return Ok(());
-        }
+        // Written even when already there: the same bytes, and a fresh
+        // modification time, so that `sohoa gc` (which spares what is younger
+        // than its grace period) never removes a file an upload in flight
+        // is about to name.
         self.store.put(&path, PutPayload::from(bytes)).await?;
         self.sync(&path).await
     }
@@ -252,6 +253,31 @@ impl BlobStore {
         match self.store.get(&Path::from(format!("ledger/{name}"))).await {
             Ok(result) => Ok(Some(result.bytes().await?)),
             Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Every file under `originals` or `renditions`, with when it was written.
+    pub async fn list_files(
+        &self,
+        folder: &str,
+    ) -> Result<Vec<(Sha256Digest, chrono::DateTime<chrono::Utc>)>, BlobError> {
+        use futures_util::StreamExt;
+        let mut listing = self.store.list(Some(&Path::from(folder)));
+        let mut files = Vec::new();
+        while let Some(meta) = listing.next().await {
+            let meta = meta?;
+            if let Some(digest) = meta.location.filename().and_then(Sha256Digest::parse) {
+                files.push((digest, meta.last_modified));
+            }
+        }
+        Ok(files)
+    }
+
+    /// Removes a file under `originals` or `renditions`; one already gone is no error.
+    pub async fn delete_file(&self, folder: &str, digest: &Sha256Digest) -> Result<(), BlobError> {
+        match self.store.delete(&Self::path_in(folder, digest)).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
             Err(e) => Err(e.into()),
         }
     }

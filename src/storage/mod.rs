@@ -4,3 +4,4 @@
 
 pub mod blobs;
 pub mod db;
+pub mod maintenance;

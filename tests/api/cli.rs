@@ -136,3 +136,82 @@ async fn ingest_with_an_invalid_owner_id_fails_clearly_and_stores_nothing() {
     assert_eq!(dir.blob_count().await, 0);
     assert_eq!(dir.scalar("SELECT COUNT(*) FROM records").await, 0);
 }
+
+#[tokio::test]
+async fn scrub_names_the_record_of_a_changed_or_missing_file_and_gc_removes_only_unnamed_old_files()
+{
+    use crate::helpers::{TestApp, meta};
+    let app = TestApp::spawn_without_workers().await;
+    let body = app
+        .upload_json(
+            &app.intake_key,
+            meta("birth_certificate"),
+            &["birth_certificate.png"],
+        )
+        .await;
+    let id = body["id"].as_str().unwrap().to_owned();
+    let out = sohoa(&app.stores, &["scrub"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    assert!(stdout.contains("All 1 stored files match"), "{stdout}");
+    // Nothing is unnamed: gc removes nothing, even with no grace at all.
+    let out = sohoa(&app.stores, &["gc", "--grace-hours", "0"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("0 of 1 stored files"));
+    if app.stores.is_postgres() {
+        return; // what follows edits the blob folder by hand
+    }
+    let hash = sha256sum(&fixture("birth_certificate.png"));
+    let blob = app.data_dir().join(format!(
+        "blobs/originals/{}/{}/{hash}",
+        &hash[..2],
+        &hash[2..4]
+    ));
+    let good = std::fs::read(&blob).unwrap();
+    let mut rotten = good.clone();
+    rotten[good.len() / 2] ^= 1;
+    std::fs::write(&blob, &rotten).unwrap();
+    let out = sohoa(&app.stores, &["scrub"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains(&format!("the original {hash} of record {id} has changed")),
+        "{stdout}"
+    );
+    std::fs::remove_file(&blob).unwrap();
+    let out = sohoa(&app.stores, &["scrub"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("is missing from the blob store"),
+        "{stdout}"
+    );
+    std::fs::write(&blob, &good).unwrap();
+
+    // A file left by an upload that failed part-way: named by no record.
+    let orphan = b"left behind by an upload that failed";
+    let orphan_hash = {
+        use sha2::Digest;
+        hex::encode(sha2::Sha256::digest(orphan))
+    };
+    let orphan_path = app.data_dir().join(format!(
+        "blobs/originals/{}/{}/{orphan_hash}",
+        &orphan_hash[..2],
+        &orphan_hash[2..4]
+    ));
+    std::fs::create_dir_all(orphan_path.parent().unwrap()).unwrap();
+    std::fs::write(&orphan_path, orphan).unwrap();
+    // Younger than the grace period: spared.
+    let out = sohoa(&app.stores, &["gc"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("0 of 2 stored files"));
+    let out = sohoa(&app.stores, &["gc", "--grace-hours", "0", "--dry-run"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("would remove originals/"));
+    assert!(orphan_path.exists());
+    let out = sohoa(&app.stores, &["gc", "--grace-hours", "0"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains(&format!("removed originals/{orphan_hash}")),
+        "{stdout}"
+    );
+    assert!(!orphan_path.exists());
+    assert!(blob.exists(), "a named file is never removed");
+    assert!(sohoa(&app.stores, &["scrub"]).status.success());
+}

@@ -1,7 +1,8 @@
 //! Records, jobs, the access ledger, keys, the catalogue, dossiers and
 //! citizen links, in SQLite or PostgreSQL. Each concern is a small trait in
 //! its own file, with its SQL written once for both backends: `records`,
-//! `jobs`, `ledger`, `keys`, `catalogue`, `dossiers`, `links`. [`Repo`] is
+//! `jobs`, `ledger`, `keys`, `catalogue`, `dossiers`, `links`, `files` (which
+//! stored files records name). [`Repo`] is
 //! all of them, for callers that need several. How a statement runs on each
 //! backend is in `exec`; what differs per backend (connection, migrations,
 //! argument types, the job claim) is in `sqlite` and `postgres`. The backend
@@ -10,6 +11,7 @@
 mod catalogue;
 mod dossiers;
 mod exec;
+mod files;
 mod jobs;
 mod keys;
 mod ledger;
@@ -25,6 +27,7 @@ use async_trait::async_trait;
 
 pub use catalogue::CatalogueRepo;
 pub use dossiers::DossierRepo;
+pub use files::{FileRepo, NamedFile};
 pub use jobs::JobRepo;
 pub use keys::KeyRepo;
 pub use ledger::{LedgerRepo, SignClaims};
@@ -64,7 +67,7 @@ impl From<sqlx::Error> for DbError {
 /// Every concern of the database, for callers that need several.
 #[async_trait]
 pub trait Repo:
-    RecordRepo + JobRepo + LedgerRepo + KeyRepo + CatalogueRepo + DossierRepo + LinkRepo
+    RecordRepo + JobRepo + LedgerRepo + KeyRepo + CatalogueRepo + DossierRepo + LinkRepo + FileRepo
 {
     /// A cheap round trip, for health checks.
     async fn ping(&self) -> Result<(), DbError>;
