@@ -7,7 +7,8 @@ same run, with wrk (Debian's package).
 - embedded (SQLite, folder): kinds at 32 clients; one owner's records at 1, 4
   and 32 clients; 1,000 different owners at 32 clients;
 - PostgreSQL: one instance at 32 clients, then two instances on the same
-  database at 16 clients each (their sum against the one).
+  database at 16 clients each (their sum against the one), both over 1,000
+  owners.
 
     make bench-ledger      # builds the release binary, then runs this
     python3 bench/ledger.py [--seconds 5]
@@ -60,11 +61,15 @@ def wrk(url, key, clients, seconds, script=None, purpose=True):
 
 
 def wrk_parallel(runs, seconds):
-    """Several wrk processes at once; their results in order."""
+    """Several wrk processes at once, over the same 1,000 owners; their
+    requests per second in order."""
+    script = os.path.join(tempfile.mkdtemp(prefix="sohoa-wrk-"), "script.lua")
+    with open(script, "w") as f:
+        f.write(MANY_OWNERS)
     procs = []
     for url, key, clients in runs:
         args = ["wrk", "-t1", f"-c{clients}", f"-d{seconds}s", "--latency", "-H", f"Authorization: Bearer {key}",
-                "-H", f"X-Purpose: {PURPOSE}", url]
+                "-H", f"X-Purpose: {PURPOSE}", "-s", script, url]
         procs.append(subprocess.Popen(args, stdout=subprocess.PIPE, text=True))
     results = []
     for p in procs:
@@ -102,8 +107,7 @@ def postgres(seconds):
             one = wrk(a.url + "/", a.key, 32, seconds, script=MANY_OWNERS)
             b = Server(workers=False)
             try:
-                two = wrk_parallel([(a.url + f"/v1/subjects/{subject(1)}/records", a.key, 16),
-                                    (b.url + f"/v1/subjects/{subject(2)}/records", b.key, 16)], seconds)
+                two = wrk_parallel([(a.url + "/", a.key, 16), (b.url + "/", b.key, 16)], seconds)
             finally:
                 b.stop()
         finally:

@@ -7,11 +7,13 @@
 //! never deadlock) while its entries are appended, and `ledger_tree` while
 //! a checkpoint or a segment is written.
 
+use std::collections::HashMap;
+
 use async_trait::async_trait;
 use chrono::{DateTime, SubsecRound, Utc};
 use sqlx::{AssertSqlSafe, FromRow};
 
-use super::exec::Sql;
+use super::exec::{Arg, Sql, placeholders};
 use super::rows::{ACCESS_COLUMNS, AccessRow};
 use super::{Database, DbError};
 use crate::domain::access::{AccessEntry, GENESIS, Hashed, NewAccess, entry_hash, ledger_time};
@@ -216,6 +218,14 @@ impl Database {
     }
 }
 
+/// `($first, …), (…), …`: `rows` tuples of `width` placeholders each.
+fn tuples(first: usize, width: usize, rows: usize) -> String {
+    (0..rows)
+        .map(|r| format!("({})", placeholders(first + r * width, width)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// The entry `access` becomes at `place` in its chain, after `prev_hash`.
 fn chained(access: &NewAccess, place: i64, prev_hash: String, at: DateTime<Utc>) -> AccessEntry {
     let mut entry = AccessEntry {
@@ -248,69 +258,101 @@ fn chained(access: &NewAccess, place: i64, prev_hash: String, at: DateTime<Utc>)
 #[async_trait]
 impl LedgerRepo for Database {
     async fn append_access(&self, batch: &[NewAccess]) -> Result<Vec<AccessEntry>, DbError> {
+        if batch.is_empty() {
+            return Ok(Vec::new());
+        }
         let mut subjects: Vec<&str> = batch.iter().map(|a| a.subject_id.as_str()).collect();
         subjects.sort_unstable();
         subjects.dedup();
         let mut tx = self.pool.begin().await?;
-        let mut entries: Vec<Option<AccessEntry>> = vec![None; batch.len()];
-        for subject in subjects {
-            // Taking the head row (in subject order) serialises appenders of
-            // one chain across instances; other chains are not touched.
-            let (mut place, mut prev): (i64, String) = tx
-                .conn()
-                .fetch_one(
-                    Sql::new(
-                        "INSERT INTO ledger_chains (subject_id, seq, hash) VALUES ($1, 0, $2) \
-                         ON CONFLICT (subject_id) DO UPDATE SET seq = ledger_chains.seq \
-                         RETURNING seq, hash",
-                    )
-                    .bind(subject)
-                    .bind(GENESIS),
-                )
-                .await?;
-            for (i, access) in batch.iter().enumerate() {
-                if access.subject_id.as_str() != subject {
-                    continue;
-                }
-                place += 1;
-                // Stored as the text it is hashed as, to the microsecond.
-                let at = Utc::now().trunc_subsecs(6);
-                let mut entry = chained(access, place, prev, at);
-                let (seq,): (i64,) = tx
-                    .conn()
-                    .fetch_one(
-                        Sql::new(
-                            "INSERT INTO access_log (chain_seq, at, key_name, role, subject_id, \
-                             record_id, purpose, action, prev_hash, hash) \
-                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING seq",
-                        )
-                        .bind(place)
-                        .bind(ledger_time(entry.at))
-                        .bind(&entry.key_name)
-                        .bind(&entry.role)
-                        .bind(&entry.subject_id)
-                        .bind(&entry.record_id)
-                        .bind(&entry.purpose)
-                        .bind(entry.action.as_str())
-                        .bind(&entry.prev_hash)
-                        .bind(&entry.hash),
-                    )
-                    .await?;
-                entry.seq = seq;
-                prev = entry.hash.clone();
-                entries[i] = Some(entry);
-            }
-            tx.conn()
-                .execute(
-                    Sql::new("UPDATE ledger_chains SET seq = $2, hash = $3 WHERE subject_id = $1")
-                        .bind(subject)
-                        .bind(place)
-                        .bind(&prev),
-                )
-                .await?;
+        // Taking the head rows (in subject order, so two batches never
+        // deadlock) serialises appenders of one chain across instances;
+        // other chains are not touched. Three statements a batch, however
+        // many entries and chains it holds.
+        let rows = (0..subjects.len())
+            .map(|i| format!("(${}, 0, ${})", 2 * i + 1, 2 * i + 2))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let heads: Vec<(String, i64, String)> = tx
+            .conn()
+            .fetch_all(
+                Sql::new(AssertSqlSafe(format!(
+                    "INSERT INTO ledger_chains (subject_id, seq, hash) VALUES {rows} \
+                     ON CONFLICT (subject_id) DO UPDATE SET seq = ledger_chains.seq \
+                     RETURNING subject_id, seq, hash"
+                )))
+                .bind_all(
+                    subjects
+                        .iter()
+                        .flat_map(|s| [Arg::from(*s), Arg::from(GENESIS)]),
+                ),
+            )
+            .await?;
+        let mut heads: HashMap<String, (i64, String)> = heads
+            .into_iter()
+            .map(|(subject, seq, hash)| (subject, (seq, hash)))
+            .collect();
+        // Stored as the text it is hashed as, to the microsecond.
+        let at = Utc::now().trunc_subsecs(6);
+        let mut entries = Vec::with_capacity(batch.len());
+        for access in batch {
+            let head = heads
+                .get_mut(access.subject_id.as_str())
+                .ok_or_else(|| DbError::Corrupt("a chain head was not returned".into()))?;
+            let entry = chained(access, head.0 + 1, head.1.clone(), at);
+            *head = (head.0 + 1, entry.hash.clone());
+            entries.push(entry);
         }
+        let rows = tuples(1, 10, entries.len());
+        let written: Vec<(i64, String, i64)> = tx
+            .conn()
+            .fetch_all(
+                Sql::new(AssertSqlSafe(format!(
+                    "INSERT INTO access_log (chain_seq, at, key_name, role, subject_id, \
+                     record_id, purpose, action, prev_hash, hash) VALUES {rows} \
+                     RETURNING seq, subject_id, chain_seq"
+                )))
+                .bind_all(entries.iter().flat_map(|e| {
+                    [
+                        Arg::from(e.place()),
+                        Arg::from(ledger_time(e.at)),
+                        Arg::from(&e.key_name),
+                        Arg::from(&e.role),
+                        Arg::from(&e.subject_id),
+                        Arg::from(&e.record_id),
+                        Arg::from(&e.purpose),
+                        Arg::from(e.action.as_str()),
+                        Arg::from(&e.prev_hash),
+                        Arg::from(&e.hash),
+                    ]
+                })),
+            )
+            .await?;
+        let seqs: HashMap<(String, i64), i64> = written
+            .into_iter()
+            .map(|(seq, subject, place)| ((subject, place), seq))
+            .collect();
+        for entry in &mut entries {
+            entry.seq = *seqs
+                .get(&(entry.subject_id.clone(), entry.place()))
+                .ok_or_else(|| DbError::Corrupt("an appended entry was not returned".into()))?;
+        }
+        let rows = tuples(1, 3, heads.len());
+        let mut moved: Vec<(String, (i64, String))> = heads.into_iter().collect();
+        moved.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        tx.conn()
+            .execute(
+                Sql::new(AssertSqlSafe(format!(
+                    "INSERT INTO ledger_chains (subject_id, seq, hash) VALUES {rows} \
+                     ON CONFLICT (subject_id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash"
+                )))
+                .bind_all(moved.into_iter().flat_map(|(subject, (seq, hash))| {
+                    [Arg::from(subject), Arg::from(seq), Arg::from(hash)]
+                })),
+            )
+            .await?;
         tx.commit().await?;
-        Ok(entries.into_iter().flatten().collect())
+        Ok(entries)
     }
 
     async fn subject_access_log(
