@@ -1,7 +1,7 @@
 //! Records, jobs, the access ledger, keys, the catalogue, dossiers and
 //! citizen links, in SQLite or PostgreSQL. Each concern is a small trait in
 //! its own file, with its SQL written once for both backends: `records`,
-//! `jobs`, `ledger`, `keys`, `catalogue`, `dossiers`, `links`, `files` (which
+//! `jobs`, `ledger`, `checkpoints`, `keys`, `catalogue`, `dossiers`, `links`, `files` (which
 //! stored files records name). [`Repo`] is
 //! all of them, for callers that need several. How a statement runs on each
 //! backend is in `exec`; what differs per backend (connection, migrations,
@@ -9,6 +9,7 @@
 //! is chosen by URL scheme in [`open`].
 
 mod catalogue;
+mod checkpoints;
 mod dossiers;
 mod exec;
 mod files;
@@ -26,11 +27,12 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 pub use catalogue::CatalogueRepo;
+pub use checkpoints::{CheckpointRepo, SignClaims};
 pub use dossiers::DossierRepo;
 pub use files::{FileRepo, NamedFile};
 pub use jobs::JobRepo;
 pub use keys::KeyRepo;
-pub use ledger::{LedgerRepo, SignClaims};
+pub use ledger::LedgerRepo;
 pub use links::LinkRepo;
 pub use records::{Inserted, RecordQuery, RecordRepo};
 
@@ -67,7 +69,15 @@ impl From<sqlx::Error> for DbError {
 /// Every concern of the database, for callers that need several.
 #[async_trait]
 pub trait Repo:
-    RecordRepo + JobRepo + LedgerRepo + KeyRepo + CatalogueRepo + DossierRepo + LinkRepo + FileRepo
+    RecordRepo
+    + JobRepo
+    + LedgerRepo
+    + CheckpointRepo
+    + KeyRepo
+    + CatalogueRepo
+    + DossierRepo
+    + LinkRepo
+    + FileRepo
 {
     /// A cheap round trip, for health checks.
     async fn ping(&self) -> Result<(), DbError>;
