@@ -203,6 +203,7 @@ impl Application {
             settings: services.settings.clone(),
             verify_limiter: http::VerifyLimiter::new(services.settings.verify_per_minute),
             openapi: Arc::new(openapi),
+            metrics: crate::telemetry::install_metrics(),
         });
         let server = HttpServer::new(move || {
             App::new()

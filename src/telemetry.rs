@@ -26,6 +26,26 @@ pub fn init(settings: &Settings) {
     drop(result);
 }
 
+/// Installs the process's metrics recorder (Prometheus text format, served
+/// by `GET /metrics`); durations in seconds get histogram buckets from 5 ms
+/// to 5 min. None when one is installed already.
+pub fn install_metrics() -> Option<metrics_exporter_prometheus::PrometheusHandle> {
+    use metrics_exporter_prometheus::{Matcher, PrometheusBuilder};
+    const BUCKETS: [f64; 14] = [
+        0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0,
+    ];
+    let built = PrometheusBuilder::new()
+        .set_buckets_for_metric(Matcher::Suffix("_seconds".into()), &BUCKETS)
+        .and_then(|b| b.install_recorder());
+    match built {
+        Ok(handle) => Some(handle),
+        Err(e) => {
+            tracing::warn!(error = %e, "metrics are not recorded");
+            None
+        }
+    }
+}
+
 /// `tokio::task::spawn_blocking`, inside the current span.
 pub fn spawn_blocking_in_span<F, R>(f: F) -> tokio::task::JoinHandle<R>
 where

@@ -15,6 +15,7 @@ mod health;
 mod kinds;
 mod ledger;
 mod logging;
+mod metrics;
 pub mod openapi;
 mod records;
 mod results;
@@ -47,6 +48,8 @@ pub struct AppState {
     pub verify_limiter: VerifyLimiter,
     /// The OpenAPI document, built once from the route table.
     pub openapi: Arc<serde_json::Value>,
+    /// Renders the process's metrics (none when no recorder is installed).
+    pub metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
 }
 
 /// The route table, with every route's OpenAPI entry.
@@ -54,6 +57,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
     cfg.app_data(web::JsonConfig::default().error_handler(errors::json_error_handler))
         .app_data(web::QueryConfig::default().error_handler(errors::query_error_handler))
         .service(health::healthz)
+        .service(metrics::metrics)
         .service(openapi::openapi_json)
         .service(
             scope("/v1")

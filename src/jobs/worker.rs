@@ -200,6 +200,7 @@ async fn run_job(ctx: &JobContext, worker: &str, job: Job, progress: &Progress) 
                 ctx.repo.retry_job(&job, worker, &failure.message, delay).await
             }
             Err(failure) => {
+                metrics::counter!("sohoa_jobs_failed_total").increment(1);
                 tracing::warn!(error = %failure.message, "job failed for good");
                 ctx.repo.fail_job(&job, worker, &failure.message).await
             }
@@ -226,6 +227,7 @@ async fn execute(
             let n = read.n;
             let words = read.layout.word_count();
             let last = ctx.repo.finish_page(job, worker, &read).await?;
+            metrics::histogram!("sohoa_page_read_seconds").record(started.elapsed().as_secs_f64());
             tracing::info!(
                 elapsed_ms = started.elapsed().as_millis() as u64,
                 words,

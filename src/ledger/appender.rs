@@ -62,13 +62,17 @@ async fn commit_batches(repo: Arc<dyn LedgerRepo>, rx: Arc<Mutex<mpsc::Receiver<
         }
         let (batch, answers): (Vec<NewAccess>, Vec<_>) = waiting.into_iter().unzip();
         let started = std::time::Instant::now();
-        match repo.append_access(&batch).await {
+        let result = repo.append_access(&batch).await;
+        metrics::histogram!("sohoa_ledger_commit_seconds").record(started.elapsed().as_secs_f64());
+        match result {
             Ok(entries) => {
+                metrics::counter!("sohoa_ledger_entries_total").increment(entries.len() as u64);
                 for (entry, answer) in entries.into_iter().zip(answers) {
                     let _ = answer.send(Ok(entry));
                 }
             }
             Err(e) => {
+                metrics::counter!("sohoa_ledger_commit_failures_total").increment(1);
                 tracing::warn!(entries = batch.len(), error = %e, "could not commit access ledger entries; their reads are refused");
                 for answer in answers {
                     let _ = answer.send(Err(e.clone()));

@@ -103,6 +103,7 @@ impl OcrPool {
         models_dir: Option<PathBuf>,
     ) -> Self {
         let size = size.max(1);
+        metrics::gauge!("sohoa_ocr_engines").set(size as f64);
         Self {
             languages: languages.to_owned(),
             tessdata,
@@ -165,6 +166,9 @@ impl OcrPool {
             .await
             .map_err(|e| OcrError::Task(e.to_string()))?;
         let engine = self.idle.lock().expect("engine pool poisoned").pop();
+        let busy = metrics::gauge!("sohoa_ocr_engines_busy");
+        busy.increment(1.0);
+        let _idle_again = scopeguard(move || busy.decrement(1.0));
         let (languages, tessdata) = (self.languages.clone(), self.tessdata.clone());
         let timeout = self.page_timeout;
         let (engine, result) = spawn_blocking_in_span(move || {
@@ -243,4 +247,17 @@ fn load_models(dir: Option<&Path>) -> Result<Models, OcrError> {
         detector: Some(detector),
         dictionary: Dictionary::from_lines(&words),
     })
+}
+
+/// Runs `f` when dropped: on every exit of the scope that holds it.
+fn scopeguard(f: impl FnOnce()) -> impl Drop {
+    struct Guard<F: FnOnce()>(Option<F>);
+    impl<F: FnOnce()> Drop for Guard<F> {
+        fn drop(&mut self) {
+            if let Some(f) = self.0.take() {
+                f();
+            }
+        }
+    }
+    Guard(Some(f))
 }

@@ -179,3 +179,49 @@ fn config_prints_the_effective_settings_with_environment_overrides() {
             .contains("max_pages")
     );
 }
+
+#[tokio::test]
+async fn metrics_are_served_to_admins_in_prometheus_format_with_no_personal_data_in_labels() {
+    let app = TestApp::spawn_without_workers().await;
+    let admin = app.create_key("operator", "admin");
+    let list = format!("/v1/subjects/{SUBJECT}/records");
+    for _ in 0..3 {
+        assert_eq!(app.get(&app.intake_key, &list).await.status(), 200);
+    }
+    app.upload(
+        &app.intake_key,
+        meta("birth_certificate"),
+        &["birth_certificate.png"],
+    )
+    .await;
+    let res = app
+        .client
+        .get(format!("{}/metrics", app.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401);
+    assert_eq!(app.get(&app.intake_key, "/metrics").await.status(), 403);
+    let res = app.get(&admin, "/metrics").await;
+    assert_eq!(res.status(), 200);
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain; version=0.0.4")
+    );
+    let text = res.text().await.unwrap();
+    for expected in [
+        r#"sohoa_http_requests_total{method="GET",route="/v1/subjects/{subject_id}/records",status="200"} 3"#,
+        r#"sohoa_http_request_seconds_bucket{method="POST",route="/v1/records""#,
+        "sohoa_ledger_entries_total 3",
+        "sohoa_ledger_commit_seconds_count",
+        r#"sohoa_jobs{state="queued"}"#,
+    ] {
+        assert!(text.contains(expected), "{expected} not in:\n{text}");
+    }
+    assert!(
+        !text.contains(SUBJECT),
+        "an ID number in the metrics:\n{text}"
+    );
+}

@@ -2,7 +2,7 @@
 //! citizen links, in SQLite or PostgreSQL. Each concern is a small trait in
 //! its own file, with its SQL written once for both backends: `records`,
 //! `jobs`, `ledger`, `checkpoints`, `keys`, `catalogue`, `dossiers`, `links`, `files` (which
-//! stored files records name). [`Repo`] is
+//! stored files records name), `stats` (counts for metrics). [`Repo`] is
 //! all of them, for callers that need several. How a statement runs on each
 //! backend is in `exec`; what differs per backend (connection, migrations,
 //! argument types, the job claim) is in `sqlite` and `postgres`. The backend
@@ -21,6 +21,7 @@ mod postgres;
 mod records;
 mod rows;
 mod sqlite;
+mod stats;
 
 use std::sync::Arc;
 
@@ -35,6 +36,7 @@ pub use keys::KeyRepo;
 pub use ledger::LedgerRepo;
 pub use links::LinkRepo;
 pub use records::{Inserted, RecordQuery, RecordRepo};
+pub use stats::StatsRepo;
 
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum DbError {
@@ -78,6 +80,7 @@ pub trait Repo:
     + DossierRepo
     + LinkRepo
     + FileRepo
+    + StatsRepo
 {
     /// A cheap round trip, for health checks.
     async fn ping(&self) -> Result<(), DbError>;
