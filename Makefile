@@ -3,7 +3,8 @@
 #   make test   install what is missing, then fmt, clippy and the whole test suite,
 #               on the embedded stack (SQLite, folder) and the distributed one (PostgreSQL, Garage)
 # Others: make bench (throughput and latency figures), make bench-ocr (reading real
-# captures against tesseract and OCRmyPDF), make bench-ledger (the access ledger under load), make fixtures, make build.
+# captures against tesseract and OCRmyPDF), make bench-ledger (the access ledger under load),
+# make crash-test (50 rounds of SIGKILL under uploads), make fixtures, make build.
 
 CARGO ?= cargo
 # Debian's python3 sees python3-pil from apt; a pyenv python3 on PATH may not.
@@ -11,7 +12,7 @@ PYTHON ?= $(shell test -x /usr/bin/python3 && echo /usr/bin/python3 || echo pyth
 SOHOA_LISTEN ?= 127.0.0.1:8080
 export SOHOA_LISTEN
 
-.PHONY: run test deps test-deps build lint bench bench-ocr bench-ledger bench-scale-out fixtures clean
+.PHONY: run test deps test-deps build lint bench bench-ocr bench-ledger bench-scale-out crash-test fixtures clean
 
 run: deps
 	$(CARGO) build --release
@@ -49,6 +50,12 @@ bench-ledger: test-deps
 	command -v wrk >/dev/null || (apt-get update && apt-get install -y wrk)
 	$(CARGO) build --release
 	$(PYTHON) bench/ledger.py
+
+# Uploads while the server is SIGKILLed at random moments, 50 rounds; every
+# acknowledged record must come back byte for byte and reach pending_review.
+crash-test: test-deps
+	CRASH_ROUNDS=50 $(CARGO) test --test api crash:: -- --nocapture
+	CRASH_ROUNDS=50 TEST_STACK=distributed $(CARGO) test --test api crash:: -- --nocapture
 
 bench-scale-out: test-deps
 	$(CARGO) build --release

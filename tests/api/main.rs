@@ -4,6 +4,7 @@
 mod auth;
 mod certification;
 mod cli;
+mod crash;
 mod dossiers;
 mod errors;
 mod helpers;
