@@ -13,7 +13,38 @@ use serde_json::{Value, json};
 use crate::helpers::{Options, TestApp, fixture_bytes};
 
 const FILE: &str = "cccd_front.jpg";
-const UPLOADS_A_ROUND: usize = 8;
+const CLIENTS: usize = 4;
+
+/// One upload of an ID card for `owner`; its record id once acknowledged.
+async fn upload(
+    client: &reqwest::Client,
+    url: &str,
+    key: &str,
+    owner: &str,
+    bytes: Vec<u8>,
+) -> Option<String> {
+    let meta = json!({"subject_id": owner, "kind": "cccd", "paper": "ID1"});
+    let form = Form::new()
+        .part(
+            "meta",
+            Part::text(meta.to_string())
+                .mime_str("application/json")
+                .unwrap(),
+        )
+        .part("page", Part::bytes(bytes).file_name(FILE));
+    let res = client
+        .post(format!("{url}/v1/records"))
+        .bearer_auth(key)
+        .multipart(form)
+        .send()
+        .await
+        .ok()?;
+    if !res.status().is_success() {
+        return None;
+    }
+    let body: Value = res.json().await.ok()?;
+    body["id"].as_str().map(str::to_owned)
+}
 
 fn rounds() -> usize {
     std::env::var("CRASH_ROUNDS")
@@ -39,44 +70,41 @@ async fn every_upload_acknowledged_before_a_sigkill_at_a_random_moment_is_kept_b
     let mut acknowledged: Vec<String> = Vec::new();
     let mut rng = rand::rng();
     for round in 0..rounds() {
-        let uploads: Vec<_> = (0..UPLOADS_A_ROUND)
-            .map(|i| {
+        // Four clients upload one ID card after another (each a new owner,
+        // so none is the same paper as another) until the server dies.
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<String>();
+        let clients: Vec<_> = (0..CLIENTS)
+            .map(|c| {
                 let (client, url, key) =
                     (app.client.clone(), app.url.clone(), app.intake_key.clone());
-                let bytes = bytes.clone();
-                // One owner per upload, so that none is the same paper as another.
-                let owner = format!("001090{:06}", round * UPLOADS_A_ROUND + i);
+                let (bytes, tx) = (bytes.clone(), tx.clone());
                 tokio::spawn(async move {
-                    let meta = json!({"subject_id": owner, "kind": "cccd", "paper": "ID1"});
-                    let form = Form::new()
-                        .part(
-                            "meta",
-                            Part::text(meta.to_string())
-                                .mime_str("application/json")
-                                .unwrap(),
-                        )
-                        .part("page", Part::bytes(bytes).file_name(FILE));
-                    let res = client
-                        .post(format!("{url}/v1/records"))
-                        .bearer_auth(key)
-                        .multipart(form)
-                        .send()
-                        .await
-                        .ok()?;
-                    if !res.status().is_success() {
-                        return None;
+                    for n in 0..1000 {
+                        let owner = format!("001090{:06}", round * 10_000 + c * 1000 + n);
+                        match upload(&client, &url, &key, &owner, bytes.clone()).await {
+                            Some(id) => {
+                                let _ = tx.send(id);
+                            }
+                            None => return,
+                        }
                     }
-                    let body: Value = res.json().await.ok()?;
-                    body["id"].as_str().map(str::to_owned)
                 })
             })
             .collect();
-        tokio::time::sleep(Duration::from_millis(rng.random_range(20..800))).await;
+        drop(tx);
+        // The kill comes at a random moment after the first acknowledgement,
+        // with the other clients' uploads in flight.
+        let first = tokio::time::timeout(Duration::from_secs(120), rx.recv())
+            .await
+            .expect("no upload acknowledged within two minutes");
+        acknowledged.extend(first);
+        tokio::time::sleep(Duration::from_millis(rng.random_range(0..500))).await;
         app.kill();
-        for upload in uploads {
-            if let Some(id) = upload.await.unwrap() {
-                acknowledged.push(id);
-            }
+        for client in clients {
+            client.await.unwrap();
+        }
+        while let Some(id) = rx.recv().await {
+            acknowledged.push(id);
         }
         app.restart();
     }
