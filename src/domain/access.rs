@@ -92,14 +92,16 @@ pub struct NewAccess {
     pub action: Action,
 }
 
-/// An entry of the access ledger, as stored and hashed.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// An entry of the access ledger, as stored and hashed (and, as JSON, as an
+/// archive segment keeps it: `at` in its hashed form, `action` by name).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct AccessEntry {
     /// The order of writing, across every chain.
     pub seq: i64,
     /// The entry's place in its subject's chain, from 1; none for an entry
     /// of the older single chain, whose place is `seq`.
     pub chain_seq: Option<i64>,
+    #[serde(with = "as_ledger_time")]
     pub at: DateTime<Utc>,
     /// The API key (or citizen link) that read.
     pub key_name: String,
@@ -113,6 +115,37 @@ pub struct AccessEntry {
     pub prev_hash: String,
     /// SHA-256 of this entry's canonical JSON and `prev_hash`.
     pub hash: String,
+}
+
+impl serde::Serialize for Action {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Action {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(d)?;
+        Action::parse(&name)
+            .ok_or_else(|| serde::de::Error::custom(format!("unknown action {name:?}")))
+    }
+}
+
+/// An entry's time in JSON: exactly the text it is hashed as.
+mod as_ledger_time {
+    use chrono::{DateTime, Utc};
+    use serde::Deserialize;
+
+    pub fn serialize<S: serde::Serializer>(at: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&super::ledger_time(*at))
+    }
+
+    pub fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
+        let text = String::deserialize(d)?;
+        DateTime::parse_from_rfc3339(&text)
+            .map(|t| t.with_timezone(&Utc))
+            .map_err(serde::de::Error::custom)
+    }
 }
 
 /// An entry's time as it is stored and hashed: RFC 3339, UTC, microseconds.

@@ -7,9 +7,8 @@
 //! before the database, so verification spans both.
 
 use chrono::{DateTime, SubsecRound, Utc};
-use serde_json::json;
 
-use crate::domain::access::{AccessEntry, Action, ledger_time};
+use crate::domain::access::{AccessEntry, ledger_time};
 use crate::domain::checkpoint::{SEGMENT_TYP, Segment, SegmentChain, SegmentClaims};
 use crate::domain::{AgencyId, Sha256Digest};
 use crate::signing::AgencySigner;
@@ -38,53 +37,12 @@ pub enum ArchiveError {
     Signing(String),
 }
 
-fn line(e: &AccessEntry) -> serde_json::Value {
-    json!({
-        "seq": e.seq, "chain_seq": e.chain_seq, "at": ledger_time(e.at), "key_name": e.key_name,
-        "role": e.role, "subject_id": e.subject_id, "record_id": e.record_id,
-        "purpose": e.purpose, "action": e.action.as_str(), "prev_hash": e.prev_hash,
-        "hash": e.hash,
-    })
-}
-
-/// A segment file's entries, in order.
+/// A segment file's entries, in order: one JSON entry a line.
 pub fn parse(file: &[u8]) -> Result<Vec<AccessEntry>, String> {
-    #[derive(serde::Deserialize)]
-    struct Line {
-        seq: i64,
-        chain_seq: Option<i64>,
-        at: String,
-        key_name: String,
-        role: String,
-        subject_id: String,
-        record_id: Option<String>,
-        purpose: Option<String>,
-        action: String,
-        prev_hash: String,
-        hash: String,
-    }
     let text = std::str::from_utf8(file).map_err(|e| e.to_string())?;
     text.lines()
         .enumerate()
-        .map(|(i, l)| {
-            let l: Line = serde_json::from_str(l).map_err(|e| format!("line {}: {e}", i + 1))?;
-            Ok(AccessEntry {
-                seq: l.seq,
-                chain_seq: l.chain_seq,
-                at: DateTime::parse_from_rfc3339(&l.at)
-                    .map_err(|e| format!("line {}: {e}", i + 1))?
-                    .with_timezone(&Utc),
-                key_name: l.key_name,
-                role: l.role,
-                subject_id: l.subject_id,
-                record_id: l.record_id,
-                purpose: l.purpose,
-                action: Action::parse(&l.action)
-                    .ok_or_else(|| format!("line {}: unknown action", i + 1))?,
-                prev_hash: l.prev_hash,
-                hash: l.hash,
-            })
-        })
+        .map(|(i, l)| serde_json::from_str(l).map_err(|e| format!("line {}: {e}", i + 1)))
         .collect()
 }
 
@@ -142,7 +100,7 @@ pub async fn archive(
     }
     let mut file = Vec::new();
     for entry in &taken {
-        serde_json::to_writer(&mut file, &line(entry)).expect("plain JSON always serialises");
+        serde_json::to_writer(&mut file, entry).expect("plain JSON always serialises");
         file.push(b'\n');
     }
     let sha256 = Sha256Digest::of(&file).to_hex();

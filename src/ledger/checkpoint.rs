@@ -92,7 +92,7 @@ pub fn spawn_periodic(
 }
 
 /// Every leaf hash of the tree up to `size` leaves, in order.
-async fn leaf_hashes(repo: &dyn Repo, size: i64) -> Result<Vec<Hash>, CheckpointError> {
+async fn leaf_hashes(repo: &dyn Repo, size: i64) -> Result<Vec<Hash>, DbError> {
     const PAGE: u32 = 10_000;
     let mut hashes = Vec::with_capacity(size.max(0) as usize);
     let mut after = -1;
@@ -104,9 +104,9 @@ async fn leaf_hashes(repo: &dyn Repo, size: i64) -> Result<Vec<Hash>, Checkpoint
     }
     hashes.truncate(size.max(0) as usize);
     if (hashes.len() as i64) < size {
-        return Err(
-            DbError::Corrupt(format!("the ledger tree has fewer than {size} leaves")).into(),
-        );
+        return Err(DbError::Corrupt(format!(
+            "the ledger tree has fewer than {size} leaves"
+        )));
     }
     Ok(hashes)
 }
@@ -129,10 +129,7 @@ pub struct InclusionProof {
 
 /// The proof that `subject`'s chain head, as last checkpointed, is in the
 /// latest checkpoint; none before the chain's first checkpoint.
-pub async fn inclusion(
-    repo: &dyn Repo,
-    subject: &str,
-) -> Result<Option<InclusionProof>, CheckpointError> {
+pub async fn inclusion(repo: &dyn Repo, subject: &str) -> Result<Option<InclusionProof>, DbError> {
     let Some(latest) = repo.latest_checkpoint().await? else {
         return Ok(None);
     };

@@ -193,15 +193,8 @@ pub async fn open(cx: &Context, token: &str, now: DateTime<Utc>) -> Result<Citiz
         .filter(|e| e.action != Action::CitizenView)
         .collect();
     let chain = cx.repo.chain_head(link.subject_id.as_str()).await?;
-    let proof = crate::ledger::checkpoint::inclusion(cx.repo.as_ref(), link.subject_id.as_str())
-        .await
-        .map_err(|e| match e {
-            crate::ledger::checkpoint::CheckpointError::Blob(e) => StoreError::from(e),
-            crate::ledger::checkpoint::CheckpointError::Db(e) => StoreError::from(e),
-            crate::ledger::checkpoint::CheckpointError::NoSuchCheckpoint(n) => StoreError::from(
-                crate::storage::db::DbError::Corrupt(format!("checkpoint {n}")),
-            ),
-        })?;
+    let proof =
+        crate::ledger::checkpoint::inclusion(cx.repo.as_ref(), link.subject_id.as_str()).await?;
     Ok(CitizenView {
         link,
         records,
