@@ -20,7 +20,8 @@ if [[ "${1:-}" == "--test" || "${1:-}" == "--bench" ]]; then
   # fixtures and benchmark pages are drawn with DejaVu; jq for scripts
   # pdftotext checks the searchable PDF's text layer
   # chromium renders the citizen page in the browser test; qpdf checks the PDF's structure
-  packages+=(fonts-dejavu-core fonts-liberation2 python3 python3-pil python3-numpy python3-qrcode python3-reportlab jq poppler-utils chromium qpdf)
+  # python3-venv holds schemathesis, the API fuzzer the suite runs against /openapi.json
+  packages+=(fonts-dejavu-core fonts-liberation2 python3 python3-pil python3-numpy python3-qrcode python3-reportlab python3-venv jq poppler-utils chromium qpdf)
 fi
 
 if [[ "${1:-}" == "--bench" ]]; then
@@ -54,3 +55,14 @@ if [[ "${1:-}" == "--test" || "${1:-}" == "--bench" ]]; then
 fi
 tesseract --list-langs 2>/dev/null | grep -qx vie || { echo "error: Tesseract's Vietnamese data (tesseract-ocr-vie) is missing." >&2; exit 1; }
 scripts/fetch-models.sh
+if [[ "${1:-}" == "--test" || "${1:-}" == "--bench" ]]; then
+  # schemathesis from PyPI, pinned, in a venv of its own (tests/api/conformance.rs);
+  # hypothesis pinned too: hypothesis-jsonschema 0.23 breaks on 6.15x's internals
+  venv="${SOHOA_VENV:-$HOME/.local/share/sohoa/venv}"
+  if ! "$venv/bin/schemathesis" --version 2>/dev/null | grep -q '4\.3\.2' \
+    || ! "$venv/bin/python" -c 'import hypothesis, sys; sys.exit(hypothesis.__version__ != "6.140.4")' 2>/dev/null; then
+    echo "Installing schemathesis 4.3.2 into $venv"
+    /usr/bin/python3 -m venv "$venv"
+    "$venv/bin/pip" install -q 'schemathesis==4.3.2' 'hypothesis==6.140.4'
+  fi
+fi

@@ -41,6 +41,15 @@ pub struct Settings {
     pub max_upload_bytes: u64,
     /// Largest single page file, in bytes.
     pub max_file_bytes: u64,
+    /// Uploads this instance takes in at once (`SOHOA_MAX_UPLOADS_IN_FLIGHT`);
+    /// past it an upload is answered `503 busy` with `Retry-After`.
+    pub max_uploads_in_flight: usize,
+    /// Bytes of uploads in flight, all together, spooled to disk
+    /// (`SOHOA_MAX_SPOOLED_BYTES`); past it, `503 busy` too.
+    pub max_spooled_bytes: u64,
+    /// Folder upload bodies stream to before they are checked and stored
+    /// (`SOHOA_SPOOL_DIR`); empty means `{data_dir}/spool`.
+    pub spool_dir: String,
     /// Largest page accepted, in pixels (width × height): beyond it a file is
     /// refused before its pixels are allocated (decompression bombs).
     pub max_page_pixels: u64,
@@ -105,6 +114,9 @@ impl Default for Settings {
             s3_endpoint: String::new(),
             max_upload_bytes: 100 * 1024 * 1024,
             max_file_bytes: 40 * 1024 * 1024,
+            max_uploads_in_flight: 64,
+            max_spooled_bytes: 4 * 1024 * 1024 * 1024,
+            spool_dir: String::new(),
             max_page_pixels: 60_000_000,
             max_pages: 100,
             min_dpi: 200,
@@ -185,6 +197,11 @@ impl Settings {
                 "max_pages, max_file_bytes and max_page_pixels must be above zero".into(),
             ));
         }
+        if self.max_uploads_in_flight == 0 || self.max_spooled_bytes < self.max_upload_bytes {
+            return Err(ConfigError::Value(
+                "max_uploads_in_flight must be above zero, and max_spooled_bytes at least max_upload_bytes".into(),
+            ));
+        }
         if self.verify_per_minute == 0 {
             return Err(ConfigError::Value(
                 "verify_per_minute must be above zero".into(),
@@ -226,6 +243,14 @@ impl Settings {
             format!("file://{}", self.data_dir.join("blobs").display())
         } else {
             self.blob_url.clone()
+        }
+    }
+
+    pub fn spool_dir(&self) -> PathBuf {
+        if self.spool_dir.is_empty() {
+            self.data_dir.join("spool")
+        } else {
+            PathBuf::from(&self.spool_dir)
         }
     }
 

@@ -34,6 +34,8 @@ pub enum ErrorCode {
     Forbidden,
     // 404, 409, 410: the state of what is asked for.
     NotFound,
+    /// The path exists, but not with this method (`Allow` says which).
+    MethodNotAllowed,
     LinkNotFound,
     InvalidTransition,
     RenditionNotReady,
@@ -59,10 +61,12 @@ pub enum ErrorCode {
     InternalError,
     DatabaseUnavailable,
     StorageUnavailable,
+    /// Too many uploads in flight on this instance; see `Retry-After`.
+    Busy,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 40] = [
+    pub const ALL: [ErrorCode; 42] = [
         ErrorCode::InvalidSubjectId,
         ErrorCode::UnknownKind,
         ErrorCode::MissingPages,
@@ -85,6 +89,7 @@ impl ErrorCode {
         ErrorCode::Unauthorized,
         ErrorCode::Forbidden,
         ErrorCode::NotFound,
+        ErrorCode::MethodNotAllowed,
         ErrorCode::LinkNotFound,
         ErrorCode::InvalidTransition,
         ErrorCode::RenditionNotReady,
@@ -103,6 +108,7 @@ impl ErrorCode {
         ErrorCode::InternalError,
         ErrorCode::DatabaseUnavailable,
         ErrorCode::StorageUnavailable,
+        ErrorCode::Busy,
     ];
 
     /// The stable name clients switch on.
@@ -131,6 +137,7 @@ impl ErrorCode {
             Unauthorized => "unauthorized",
             Forbidden => "forbidden",
             NotFound => "not_found",
+            MethodNotAllowed => "method_not_allowed",
             LinkNotFound => "link_not_found",
             InvalidTransition => "invalid_transition",
             RenditionNotReady => "rendition_not_ready",
@@ -149,6 +156,7 @@ impl ErrorCode {
             InternalError => "internal_error",
             DatabaseUnavailable => "database_unavailable",
             StorageUnavailable => "storage_unavailable",
+            Busy => "busy",
         }
     }
 
@@ -164,6 +172,7 @@ impl ErrorCode {
             Unauthorized => 401,
             Forbidden => 403,
             NotFound | LinkNotFound => 404,
+            MethodNotAllowed => 405,
             InvalidTransition | RenditionNotReady => 409,
             LinkRevoked | LinkExpired => 410,
             ImageTooLarge | UploadTooLarge | TooManyFiles | TooManyPages | FileTooLarge => 413,
@@ -171,7 +180,7 @@ impl ErrorCode {
             UnreadableImage | ResolutionTooLow | BlankScan => 422,
             RateLimited => 429,
             InternalError => 500,
-            DatabaseUnavailable | StorageUnavailable => 503,
+            DatabaseUnavailable | StorageUnavailable | Busy => 503,
         }
     }
 
@@ -221,6 +230,7 @@ mod tests {
             (ErrorCode::Forbidden, 403),
             (ErrorCode::NotFound, 404),
             (ErrorCode::LinkNotFound, 404),
+            (ErrorCode::MethodNotAllowed, 405),
             (ErrorCode::InvalidTransition, 409),
             (ErrorCode::RenditionNotReady, 409),
             (ErrorCode::LinkExpired, 410),
@@ -233,14 +243,17 @@ mod tests {
             (ErrorCode::RateLimited, 429),
             (ErrorCode::InternalError, 500),
             (ErrorCode::StorageUnavailable, 503),
+            (ErrorCode::Busy, 503),
         ];
         for (code, status) in expected {
             assert_eq!(code.http_status(), status, "{code}");
         }
         for code in ErrorCode::ALL {
             assert!(
-                [400, 401, 403, 404, 409, 410, 413, 415, 422, 429, 500, 503]
-                    .contains(&code.http_status()),
+                [
+                    400, 401, 403, 404, 405, 409, 410, 413, 415, 422, 429, 500, 503
+                ]
+                .contains(&code.http_status()),
                 "{code}"
             );
             assert_eq!(code.is_server_error(), code.http_status() >= 500);

@@ -35,6 +35,8 @@ pub struct Services {
     pub jobs_queued: Arc<Notify>,
     /// Appends access ledger entries by group commit.
     pub ledger: Appender,
+    /// Files the intake gate decodes at once: one per core.
+    pub decoding: Arc<tokio::sync::Semaphore>,
 }
 
 impl Services {
@@ -62,6 +64,9 @@ impl Services {
             repo,
             blobs,
             jobs_queued: Arc::new(Notify::new()),
+            decoding: Arc::new(tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(2, |n| n.get()),
+            )),
         })
     }
 
@@ -86,6 +91,7 @@ impl Services {
             },
             jobs_queued: self.jobs_queued.clone(),
             ledger: self.ledger.clone(),
+            decoding: self.decoding.clone(),
         }
     }
 
@@ -196,12 +202,22 @@ impl Application {
         };
         tasks.extend(workers);
         let workers = tasks;
-        let openapi = serde_json::to_value(http::openapi::document())
-            .context("building the OpenAPI document")?;
+        let openapi = http::openapi::document_json().context("building the OpenAPI document")?;
         let state = web::Data::new(AppState {
             cx: services.context(signer),
             settings: services.settings.clone(),
             verify_limiter: http::VerifyLimiter::new(services.settings.verify_per_minute),
+            spool: crate::storage::spool::Spool::open(&services.settings.spool_dir())
+                .with_context(|| {
+                    format!(
+                        "opening the upload spool {}",
+                        services.settings.spool_dir().display()
+                    )
+                })?,
+            uploads: Arc::new(http::UploadBudget::new(
+                services.settings.max_uploads_in_flight,
+                services.settings.max_spooled_bytes,
+            )),
             openapi: Arc::new(openapi),
             metrics: crate::telemetry::install_metrics(),
         });

@@ -54,6 +54,38 @@ pub enum SubjectIdError {
     BadBranchSuffix,
 }
 
+/// What [`SubjectId::parse_on`] accepts in `current_year`, as an ECMA-262 /
+/// Python regular expression for the OpenAPI document: a personal ID number
+/// exactly (province code, or any for births abroad; no birth year after
+/// `current_year`), and the shape of a tax code or branch code. A tax code's
+/// check digit is beyond a regular expression: the document says so in words.
+pub fn subject_id_pattern(current_year: i32) -> String {
+    let provinces: Vec<String> = PROVINCE_CODES.iter().map(|p| format!("{p:02}")).collect();
+    let mut births = Vec::new();
+    for century in 0..5 {
+        let first = 1900 + 100 * century;
+        let digits = format!("[{}{}]", 2 * century, 2 * century + 1);
+        if first + 99 <= current_year {
+            births.push(format!("{digits}[0-9]{{2}}"));
+        } else if first <= current_year {
+            let last = current_year - first;
+            let (tens, ones) = (last / 10, last % 10);
+            let years = if tens == 0 {
+                format!("0[0-{ones}]")
+            } else {
+                format!("(?:[0-{}][0-9]|{tens}[0-{ones}])", tens - 1)
+            };
+            births.push(format!("{digits}{years}"));
+        }
+    }
+    let space = crate::domain::text::SPACE_CLASS;
+    format!(
+        r"^[{space}]*(?:(?:0(?:{})|[1-9][0-9]{{2}})(?:{})[0-9]{{6}}|[0-9]{{10}}|[0-9]{{10}}-?(?:00[1-9]|0[1-9][0-9]|[1-9][0-9]{{2}}))[{space}]*$",
+        provinces.join("|"),
+        births.join("|")
+    )
+}
+
 impl SubjectId {
     /// Parses an owner identifier as an officer would type it: surrounding spaces
     /// are ignored, and a branch code may be written with or without its hyphen.
@@ -252,5 +284,44 @@ mod tests {
     fn debug_output_does_not_reveal_the_number() {
         let id = parse("001090012345").unwrap();
         assert!(!format!("{id:?}").contains("001090012345"));
+    }
+
+    #[test]
+    fn the_documented_pattern_matches_what_parses_but_for_tax_code_check_digits() {
+        let pattern = regex::Regex::new(&subject_id_pattern(2026)).unwrap();
+        let mut samples = vec![
+            "001090012345".to_string(),
+            "0100109106".into(),
+            "0100109107".into(),
+            "0100109106-001".into(),
+            "0100109106001".into(),
+            "0100109106-000".into(),
+            "01001091060".into(),
+            " 001090012345 ".into(),
+            "00109001234".into(),
+            "0010900123456".into(),
+            "001-090012345".into(),
+            "abc".into(),
+            "".into(),
+            "\u{1c}001090012345".into(),
+            "\u{3000}001090012345\u{85}".into(),
+        ];
+        for province in 0..1000 {
+            samples.push(format!("{province:03}090012345"));
+        }
+        for century in 0..10 {
+            for yy in 0..100 {
+                samples.push(format!("001{century}{yy:02}012345"));
+            }
+        }
+        for sample in &samples {
+            let parsed = parse(sample);
+            let tax_check = matches!(parsed, Err(SubjectIdError::BadCheckDigit));
+            assert_eq!(
+                pattern.is_match(sample),
+                parsed.is_ok() || tax_check,
+                "{sample:?}: {parsed:?}"
+            );
+        }
     }
 }

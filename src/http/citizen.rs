@@ -21,6 +21,7 @@ use crate::ops::links::{self, CitizenView};
 #[serde(deny_unknown_fields)]
 pub struct NewLink {
     /// Days the link works (default 30, at most 366).
+    #[schema(minimum = 1, maximum = 366)]
     pub valid_days: Option<u32>,
 }
 
@@ -80,7 +81,7 @@ pub(super) fn base_url(state: &AppState, req: &HttpRequest) -> String {
     request_body = NewLink,
     responses(
         (status = 201, body = LinkView),
-        (status = 400, description = "invalid_subject_id, invalid_json", body = ErrorBody),
+        (status = 400, description = "invalid_subject_id, invalid_json (not the object documented, or valid_days out of range)", body = ErrorBody),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
     ),
     security(("api_key" = []))
@@ -91,9 +92,21 @@ pub async fn create(
     caller: Caller,
     req: HttpRequest,
     path: web::Path<String>,
-    body: Option<web::Json<NewLink>>,
+    body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let days = body.and_then(|b| b.into_inner().valid_days);
+    // No body is the defaults; a body must be the JSON object documented.
+    let days = if body.iter().all(u8::is_ascii_whitespace) {
+        None
+    } else {
+        serde_json::from_slice::<NewLink>(&body)
+            .map_err(|e| {
+                ApiError::new(
+                    crate::error_code::ErrorCode::InvalidJson,
+                    format!("the body must be {{\"valid_days\": N}} or nothing: {e}"),
+                )
+            })?
+            .valid_days
+    };
     let issued = links::create(&state.cx, &caller.0, &path.into_inner(), days).await?;
     let url = format!("{}/c/{}", base_url(&state, &req), issued.token);
     Ok(HttpResponse::Created().json(LinkView::new(issued.link, Some(url))))
@@ -227,11 +240,14 @@ impl From<CitizenView> for CitizenPage {
 /// What a citizen link shows: the owner's records and who looked at them.
 #[utoipa::path(
     tag = "citizens",
-    params(("token" = String, Path, description = "The token from the link")),
+    params(
+        ("token" = String, Path, description = "The token from the link"),
+        ("format" = Option<String>, Query, description = "`json` for the JSON form; anything else, or none, for the page"),
+    ),
     responses(
-        (status = 200, description = "A page in Vietnamese, or JSON with `?format=json` or `Accept: application/json`", body = CitizenPage),
-        (status = 404, description = "link_not_found", body = ErrorBody),
-        (status = 410, description = "link_expired, link_revoked", body = ErrorBody),
+        (status = 200, description = "A page in Vietnamese (`text/html`), or JSON with `?format=json` or `Accept: application/json`", content((CitizenPage = "application/json"), (String = "text/html"))),
+        (status = 404, description = "link_not_found: a page in Vietnamese, or JSON as above", content((ErrorBody = "application/json"), (String = "text/html"))),
+        (status = 410, description = "link_expired, link_revoked: a page in Vietnamese, or JSON as above", content((ErrorBody = "application/json"), (String = "text/html"))),
     )
 )]
 #[get("/c/{token}")]

@@ -27,6 +27,9 @@ pub struct ApiError {
     cause: Option<String>,
 }
 
+/// Seconds a client is told to wait after `503 busy`.
+pub const BUSY_RETRY_SECS: u32 = 2;
+
 const INTERNAL_MESSAGE: &str = "something went wrong on the server; the request was not completed. Try again, and tell the administrator if it persists";
 
 impl ApiError {
@@ -40,6 +43,9 @@ impl ApiError {
                 ErrorCode::StorageUnavailable => {
                     "the file store is not reachable right now; nothing was saved. Try again in a moment".to_owned()
                 }
+                ErrorCode::Busy => format!(
+                    "the server is taking in as many uploads as it can right now; nothing was saved. Send it again in {BUSY_RETRY_SECS} s"
+                ),
                 _ => INTERNAL_MESSAGE.to_owned(),
             };
             return Self {
@@ -101,10 +107,21 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        if let Some(cause) = &self.cause {
-            tracing::error!(code = %self.code, cause = %cause, "request failed");
+        match &self.cause {
+            Some(cause) if self.code == ErrorCode::Busy => {
+                tracing::warn!(cause = %cause, "upload turned away: busy");
+            }
+            Some(cause) => tracing::error!(code = %self.code, cause = %cause, "request failed"),
+            None => {}
         }
-        HttpResponse::build(self.status_code()).json(ErrorBody {
+        let mut response = HttpResponse::build(self.status_code());
+        if self.code == ErrorCode::Busy {
+            response.insert_header((
+                actix_web::http::header::RETRY_AFTER,
+                BUSY_RETRY_SECS.to_string(),
+            ));
+        }
+        response.json(ErrorBody {
             code: self.code,
             message: self.message.clone(),
         })
@@ -139,6 +156,15 @@ pub fn json_error_handler(
 }
 
 /// Query strings that fail to parse, likewise.
+/// A path whose parts are not of their type (a page number that is not a
+/// number) names nothing there is.
+pub fn path_error_handler(
+    _err: actix_web::error::PathError,
+    _req: &actix_web::HttpRequest,
+) -> actix_web::Error {
+    ApiError::not_found("resource").into()
+}
+
 pub fn query_error_handler(
     err: actix_web::error::QueryPayloadError,
     _req: &actix_web::HttpRequest,

@@ -73,7 +73,7 @@ pub struct SetValidity {
 /// Change a kind's default validity (admins).
 #[utoipa::path(
     tag = "catalogue",
-    params(("kind" = String, Path, description = "Document kind code")),
+    params(("kind" = DocumentKind, Path, description = "Document kind code")),
     request_body = SetValidity,
     responses(
         (status = 200, body = KindView),
@@ -87,9 +87,22 @@ pub async fn set(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<String>,
-    body: web::Json<SetValidity>,
+    body: web::Json<serde_json::Value>,
 ) -> Result<HttpResponse, ApiError> {
+    // `rule` is a name: serde would also take a variant's number for it.
+    let invalid = |why: String| {
+        ApiError::new(
+            crate::error_code::ErrorCode::InvalidJson,
+            format!("the body is not a validity rule: {why}"),
+        )
+    };
     let body = body.into_inner();
+    if !body["rule"].is_string() {
+        return Err(invalid(
+            "`rule` must be no_expiry, months_from_issue or date_on_paper".into(),
+        ));
+    }
+    let body: SetValidity = serde_json::from_value(body).map_err(|e| invalid(e.to_string()))?;
     let entry = catalogue::set_validity(
         &state.cx,
         &caller.0,

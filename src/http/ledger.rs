@@ -6,9 +6,9 @@
 use actix_web::{HttpResponse, get, post, web};
 use serde::{Deserialize, Serialize};
 
-use super::AppState;
 use super::auth::Caller;
 use super::errors::{ApiError, ErrorBody};
+use super::{AppState, check_limit};
 use crate::domain::access::ledger_time;
 use crate::domain::checkpoint::Checkpoint;
 use crate::ledger::checkpoint::ConsistencyProof;
@@ -66,10 +66,12 @@ pub async fn latest(state: web::Data<AppState>, caller: Caller) -> Result<HttpRe
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct HistoryParams {
     /// Only checkpoints numbered after this one (default 0: from the first).
     since: Option<i64>,
     /// Most to return (default 100, at most 1000).
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<u32>,
 }
 
@@ -77,7 +79,11 @@ pub struct HistoryParams {
 #[utoipa::path(
     tag = "ledger",
     params(HistoryParams),
-    responses((status = 200, body = CheckpointList), (status = 401, body = ErrorBody)),
+    responses(
+        (status = 200, body = CheckpointList),
+        (status = 400, description = "invalid_query (limit out of range)", body = ErrorBody),
+        (status = 401, body = ErrorBody),
+    ),
     security(("api_key" = []))
 )]
 #[get("/ledger/checkpoints")]
@@ -86,6 +92,7 @@ pub async fn history(
     caller: Caller,
     params: web::Query<HistoryParams>,
 ) -> Result<HttpResponse, ApiError> {
+    check_limit(params.limit, ledger::MAX_LIST)?;
     let list = ledger::history(
         &state.cx,
         &caller.0,
@@ -115,10 +122,12 @@ pub async fn make(state: web::Data<AppState>, caller: Caller) -> Result<HttpResp
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct ConsistencyParams {
     /// The earlier checkpoint's number.
     from: i64,
-    /// The later checkpoint's number.
+    /// The later checkpoint's number. When it is not later (its tree is not
+    /// the larger), the proof is empty: there is nothing to prove.
     to: i64,
 }
 
@@ -129,7 +138,7 @@ pub struct ConsistencyParams {
     params(ConsistencyParams),
     responses(
         (status = 200, body = ConsistencyProof),
-        (status = 400, description = "invalid_query: from after to", body = ErrorBody),
+        (status = 400, description = "invalid_query: from or to missing or not a number", body = ErrorBody),
         (status = 404, description = "not_found: no such checkpoint", body = ErrorBody),
         (status = 401, body = ErrorBody),
     ),

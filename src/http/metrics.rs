@@ -1,7 +1,7 @@
 //! `GET /metrics`: the process's metrics in Prometheus's text format, for
 //! admin keys (a scraper sends one as `Authorization: Bearer`): requests by
 //! route pattern and status, their latency, pages read and their latency,
-//! jobs by state, OCR engines busy, ledger entries and commit latency. No
+//! jobs by state, OCR engines busy, uploads in flight and their spooled bytes, ledger entries and commit latency. No
 //! label carries personal data: routes are patterns, never paths.
 
 use actix_web::{HttpResponse, get, web};
@@ -29,6 +29,9 @@ pub async fn metrics(state: web::Data<AppState>, caller: Caller) -> Result<HttpR
     for (job_state, count) in state.cx.repo.job_counts().await? {
         ::metrics::gauge!("sohoa_jobs", "state" => job_state).set(count as f64);
     }
+    let (uploads, bytes) = state.uploads.in_flight();
+    ::metrics::gauge!("sohoa_uploads_in_flight").set(uploads as f64);
+    ::metrics::gauge!("sohoa_upload_spooled_bytes").set(bytes as f64);
     let body = state
         .metrics
         .as_ref()

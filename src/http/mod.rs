@@ -21,7 +21,7 @@ mod records;
 mod results;
 mod reuse;
 mod subjects;
-mod upload;
+pub mod upload;
 mod verify;
 pub mod views;
 
@@ -38,6 +38,7 @@ use errors::ApiError;
 
 pub use auth::Caller;
 pub use logging::log_requests;
+pub use upload::{UploadBudget, UploadTicket};
 pub use verify::VerifyLimiter;
 
 /// What handlers share.
@@ -46,6 +47,10 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// Per-address limit on the public `POST /v1/verify`.
     pub verify_limiter: VerifyLimiter,
+    /// Where upload bodies stream to.
+    pub spool: crate::storage::spool::Spool,
+    /// The bound on uploads in flight.
+    pub uploads: Arc<UploadBudget>,
     /// The OpenAPI document, built once from the route table.
     pub openapi: Arc<serde_json::Value>,
     /// Renders the process's metrics (none when no recorder is installed).
@@ -56,6 +61,7 @@ pub struct AppState {
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.app_data(web::JsonConfig::default().error_handler(errors::json_error_handler))
         .app_data(web::QueryConfig::default().error_handler(errors::query_error_handler))
+        .app_data(web::PathConfig::default().error_handler(errors::path_error_handler))
         .service(health::healthz)
         .service(metrics::metrics)
         .service(openapi::openapi_json)
@@ -88,13 +94,43 @@ pub fn routes(cfg: &mut ServiceConfig) {
                 .service(ledger::consistency),
         )
         .service(citizen::open)
-        .default_service(web::to(not_found));
+        .default_service(web::to(fallback));
 }
 
-async fn not_found() -> Result<actix_web::HttpResponse, ApiError> {
-    Err(ApiError::not_found(
-        "endpoint (see /openapi.json for the API)",
-    ))
+/// What no route answers: `405` with `Allow` when the path is one the
+/// OpenAPI document has with other methods, else `404`.
+async fn fallback(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<actix_web::HttpResponse, ApiError> {
+    let allowed = openapi::methods_of(&state.openapi, req.path());
+    if allowed.is_empty() {
+        return Err(ApiError::not_found(
+            "endpoint (see /openapi.json for the API)",
+        ));
+    }
+    let allow = allowed.join(", ");
+    Ok(actix_web::HttpResponse::MethodNotAllowed()
+        .insert_header((actix_web::http::header::ALLOW, allow.clone()))
+        .json(errors::ErrorBody {
+            code: crate::error_code::ErrorCode::MethodNotAllowed,
+            message: format!(
+                "{} is not answered here; this path takes {allow}",
+                req.method()
+            ),
+        }))
+}
+
+/// A page size asked for: from 1 to `max` (the document says so), else
+/// `400 invalid_query` rather than quietly fewer.
+fn check_limit(limit: Option<u32>, max: u32) -> Result<(), ApiError> {
+    match limit {
+        Some(n) if n == 0 || n > max => Err(ApiError::new(
+            crate::error_code::ErrorCode::InvalidQuery,
+            format!("limit must be between 1 and {max}, not {n}"),
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// The header that names a read's purpose.

@@ -34,7 +34,7 @@ use crate::ops::{self, access, intake};
         (status = 413, description = "image_too_large (a file, or a page's pixel count, past its limit), upload_too_large (the whole request), too_many_files, too_many_pages", body = ErrorBody),
         (status = 415, description = "unsupported_media_type", body = ErrorBody),
         (status = 422, description = "unreadable_image; resolution_too_low (a page below the dpi floor); blank_scan (every page blank)", body = ErrorBody),
-        (status = 503, description = "storage_unavailable, database_unavailable", body = ErrorBody),
+        (status = 503, description = "busy (too many uploads in flight on this instance: send it again after Retry-After seconds), storage_unavailable, database_unavailable", body = ErrorBody, headers(("Retry-After" = u32, description = "With busy: seconds to wait before sending again"))),
     ),
     security(("api_key" = []))
 )]
@@ -57,7 +57,7 @@ pub(super) async fn submit(
     origin: Origin,
 ) -> Result<HttpResponse, ApiError> {
     ops::authorize(&caller.0, intake::roles_for(origin))?;
-    let (meta, files) = uploads::read(state, req, payload).await?;
+    let (meta, files, _ticket) = uploads::read(state, req, payload).await?;
     let submitted = intake::submit(&state.cx, &caller.0, origin, meta, files).await?;
     let status = if submitted.duplicate {
         StatusCode::OK

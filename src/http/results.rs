@@ -34,7 +34,7 @@ use crate::ops::withdraw;
         (status = 400, description = "invalid_meta (a particular missing or malformed), and the upload errors of POST /v1/records", body = ErrorBody),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody),
-        (status = 503, body = ErrorBody),
+        (status = 503, description = "busy (too many uploads in flight on this instance: send it again after Retry-After seconds), storage_unavailable, database_unavailable", body = ErrorBody, headers(("Retry-After" = u32, description = "With busy: seconds to wait before sending again"))),
     ),
     security(("api_key" = []))
 )]

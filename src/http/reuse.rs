@@ -138,6 +138,7 @@ pub async fn check(
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct StatsParams {
     /// First day counted (YYYY-MM-DD, UTC); default 30 days before `to`.
     from: Option<NaiveDate>,

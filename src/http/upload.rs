@@ -1,16 +1,21 @@
 //! Reading an upload's multipart body: one `meta` part and the `page` parts,
-//! each file hashed as it streams in, stopping at the size limits.
+//! each file spooled to disk and hashed as it streams in, stopping at the
+//! size limits, within the instance's bound on uploads in flight.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+
+use actix_web::http::header::HeaderMap;
 use actix_web::{HttpRequest, web};
 use bytes::BytesMut;
 use futures_util::TryStreamExt;
-use sha2::Digest;
 
 use super::AppState;
 use super::errors::{ApiError, multipart_error};
-use crate::domain::Sha256Digest;
+use crate::config::Settings;
 use crate::error_code::ErrorCode;
 use crate::ops::intake::{UploadMeta, UploadedFile};
+use crate::storage::spool::Spool;
 
 /// Largest `meta` part.
 const MAX_META_BYTES: usize = 64 * 1024;
@@ -27,13 +32,53 @@ pub struct UploadForm {
     page: Vec<Vec<u8>>,
 }
 
+/// Reads an upload, its files spooled to disk, within the instance's
+/// [`UploadBudget`]: the ticket is held until the upload is answered.
 pub(super) async fn read(
     state: &AppState,
     req: &HttpRequest,
     payload: web::Payload,
-) -> Result<(UploadMeta, Vec<UploadedFile>), ApiError> {
+) -> Result<(UploadMeta, Vec<UploadedFile>, UploadTicket), ApiError> {
     let settings = &state.settings;
-    let mut form = actix_multipart::Multipart::new(req.headers(), payload);
+    let declared = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > settings.max_upload_bytes + MAX_META_BYTES as u64 + 64 * 1024) {
+        return Err(ApiError::new(
+            ErrorCode::UploadTooLarge,
+            format!(
+                "the upload is larger than the {} MB allowed in one request",
+                settings.max_upload_bytes / 1_000_000
+            ),
+        ));
+    }
+    let mut ticket = match state.uploads.admit(declared.unwrap_or(0)) {
+        Ok(ticket) => ticket,
+        Err(busy) => {
+            drain(payload).await;
+            return Err(busy);
+        }
+    };
+    let (meta, files) =
+        read_parts(settings, &state.spool, req.headers(), payload, &mut ticket).await?;
+    Ok((meta, files, ticket))
+}
+
+/// Reads the parts of an upload's body, its files spooled to `spool`,
+/// holding `ticket` to the bytes it reads. (Public for the fuzz target.)
+pub async fn read_parts<S>(
+    settings: &Settings,
+    spool: &Spool,
+    headers: &HeaderMap,
+    body: S,
+    ticket: &mut UploadTicket,
+) -> Result<(UploadMeta, Vec<UploadedFile>), ApiError>
+where
+    S: futures_util::Stream<Item = Result<bytes::Bytes, actix_web::error::PayloadError>> + 'static,
+{
+    let mut form = actix_multipart::Multipart::new(headers, body);
     let mut meta: Option<UploadMeta> = None;
     let mut files = Vec::new();
     let mut total: u64 = 0;
@@ -66,12 +111,11 @@ pub(super) async fn read(
                         format!("an upload may hold at most {} files", settings.max_pages),
                     ));
                 }
-                // Hash while the bytes stream in; stop at the limits.
-                let mut hasher = sha2::Sha256::new();
-                let mut buf = BytesMut::new();
+                // To disk, hashed, as the bytes stream in; stop at the limits.
+                let mut writer = spool.create().await.map_err(spool_error)?;
                 while let Some(chunk) = field.try_next().await.map_err(multipart_error)? {
                     total += chunk.len() as u64;
-                    if buf.len() as u64 + chunk.len() as u64 > settings.max_file_bytes {
+                    if writer.len() + chunk.len() as u64 > settings.max_file_bytes {
                         return Err(ApiError::new(
                             ErrorCode::ImageTooLarge,
                             format!(
@@ -90,13 +134,11 @@ pub(super) async fn read(
                             ),
                         ));
                     }
-                    hasher.update(&chunk);
-                    buf.extend_from_slice(&chunk);
+                    ticket.reach(total)?;
+                    writer.write(&chunk).await.map_err(spool_error)?;
                 }
-                files.push(UploadedFile {
-                    bytes: buf.freeze(),
-                    sha256: Sha256Digest::from_hasher(hasher),
-                });
+                let file = writer.finish().await.map_err(spool_error)?;
+                files.push(UploadedFile::spooled(file));
             }
             other => {
                 return Err(ApiError::new(
@@ -115,4 +157,131 @@ pub(super) async fn read(
         )
     })?;
     Ok((meta, files))
+}
+
+/// Reads and drops what the client is still sending (for a while at most),
+/// so that it reads the answer rather than a connection reset mid-body.
+async fn drain(mut payload: web::Payload) {
+    use futures_util::StreamExt;
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(30), async {
+        while let Some(Ok(_)) = payload.next().await {}
+    })
+    .await;
+}
+
+fn spool_error(e: std::io::Error) -> ApiError {
+    ApiError::internal(format!("spooling an upload to disk: {e}"))
+}
+
+/// The bound on uploads in flight on one instance: how many at once, and
+/// how many bytes of them all together are spooled to disk.
+#[derive(Debug)]
+pub struct UploadBudget {
+    max_uploads: usize,
+    max_bytes: u64,
+    uploads: AtomicUsize,
+    bytes: AtomicU64,
+}
+
+impl UploadBudget {
+    pub fn new(max_uploads: usize, max_bytes: u64) -> Self {
+        Self {
+            max_uploads,
+            max_bytes,
+            uploads: AtomicUsize::new(0),
+            bytes: AtomicU64::new(0),
+        }
+    }
+
+    /// Admits one more upload, reserving the bytes it declares, or answers
+    /// `busy`.
+    pub fn admit(self: &Arc<Self>, declared: u64) -> Result<UploadTicket, ApiError> {
+        let uploads = self.uploads.fetch_add(1, Ordering::SeqCst) + 1;
+        let mut ticket = UploadTicket {
+            budget: self.clone(),
+            reserved: 0,
+        };
+        if uploads > self.max_uploads {
+            return Err(ApiError::new(
+                ErrorCode::Busy,
+                format!("{} uploads already in flight", self.max_uploads),
+            ));
+        }
+        ticket.reach(declared)?;
+        Ok(ticket)
+    }
+
+    /// Uploads in flight now, and their bytes.
+    pub fn in_flight(&self) -> (usize, u64) {
+        (
+            self.uploads.load(Ordering::SeqCst),
+            self.bytes.load(Ordering::SeqCst),
+        )
+    }
+}
+
+/// One upload's place in the [`UploadBudget`], given back when dropped.
+#[derive(Debug)]
+pub struct UploadTicket {
+    budget: Arc<UploadBudget>,
+    reserved: u64,
+}
+
+impl UploadTicket {
+    /// Grows the reservation to `bytes`, or answers `busy` when the
+    /// instance has no room for them.
+    pub fn reach(&mut self, bytes: u64) -> Result<(), ApiError> {
+        if bytes <= self.reserved {
+            return Ok(());
+        }
+        let more = bytes - self.reserved;
+        let before = self.budget.bytes.fetch_add(more, Ordering::SeqCst);
+        if before + more > self.budget.max_bytes {
+            self.budget.bytes.fetch_sub(more, Ordering::SeqCst);
+            return Err(ApiError::new(
+                ErrorCode::Busy,
+                format!(
+                    "{} bytes of uploads already in flight, {more} more would pass {}",
+                    before, self.budget.max_bytes
+                ),
+            ));
+        }
+        self.reserved = bytes;
+        Ok(())
+    }
+}
+
+impl Drop for UploadTicket {
+    fn drop(&mut self) {
+        self.budget.bytes.fetch_sub(self.reserved, Ordering::SeqCst);
+        self.budget.uploads.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_budget_turns_away_uploads_past_its_count_or_bytes_and_takes_them_back_when_done() {
+        let budget = Arc::new(UploadBudget::new(2, 1000));
+        let a = budget.admit(400).unwrap();
+        let mut b = budget.admit(0).unwrap();
+        let third = budget.admit(0).unwrap_err();
+        assert_eq!(third.code(), ErrorCode::Busy);
+        assert_eq!(budget.in_flight(), (2, 400));
+        b.reach(600).unwrap();
+        assert_eq!(b.reach(601).unwrap_err().code(), ErrorCode::Busy);
+        assert_eq!(budget.in_flight(), (2, 1000));
+        drop(a);
+        b.reach(1000).unwrap();
+        drop(b);
+        assert_eq!(budget.in_flight(), (0, 0));
+        assert_eq!(
+            budget.admit(1001).unwrap_err().code(),
+            ErrorCode::Busy,
+            "more than the whole budget is never admitted"
+        );
+        assert_eq!(budget.in_flight(), (0, 0));
+    }
 }

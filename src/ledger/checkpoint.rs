@@ -172,7 +172,7 @@ pub async fn consistency(
     to: i64,
 ) -> Result<ConsistencyProof, CheckpointError> {
     let get = |n: i64| async move {
-        repo.checkpoints(n - 1, 1)
+        repo.checkpoints(n.saturating_sub(1), 1)
             .await?
             .into_iter()
             .next()

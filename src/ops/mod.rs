@@ -49,6 +49,9 @@ pub struct Context {
     /// The agency's current signing key.
     pub signer: Arc<AgencySigner>,
     pub intake: intake::Rules,
+    /// Files the intake gate may decode at once (one per core): what bounds
+    /// its memory, however many uploads are in flight.
+    pub decoding: Arc<tokio::sync::Semaphore>,
     /// Wakes idle workers in this process when new jobs are queued.
     pub jobs_queued: Arc<Notify>,
     /// Where reads append their ledger entries (group commit).

@@ -38,8 +38,6 @@ pub enum ReuseError {
     InvalidRequired,
     #[error("{0}")]
     UnknownKind(#[from] UnknownKind),
-    #[error("from is after to")]
-    InvalidPeriod,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -58,7 +56,6 @@ impl Coded for ReuseError {
             ReuseError::InvalidDossier(_) => ErrorCode::InvalidPurpose,
             ReuseError::InvalidRequired => ErrorCode::InvalidJson,
             ReuseError::UnknownKind(_) => ErrorCode::UnknownKind,
-            ReuseError::InvalidPeriod => ErrorCode::InvalidQuery,
             ReuseError::Store(e) => e.code(),
         }
     }
@@ -153,7 +150,8 @@ pub async fn check(cx: &Context, actor: &Actor, check: Check) -> Result<Answer, 
 }
 
 /// Reuses counted from `from` (default 30 days before `to`) to `to` (default
-/// today), by kind and by reusing agency.
+/// today), by kind and by reusing agency. A `from` after `to` is a period of
+/// no days: nothing counted.
 pub async fn stats(
     cx: &Context,
     actor: &Actor,
@@ -164,7 +162,7 @@ pub async fn stats(
     let to = to.unwrap_or_else(vietnam_today);
     let from = from.unwrap_or_else(|| to - chrono::Days::new(30));
     if from > to {
-        return Err(ReuseError::InvalidPeriod);
+        return Ok((from, to, ReuseStats::default()));
     }
     Ok((from, to, cx.repo.reuse_stats(from, to).await?))
 }
@@ -230,18 +228,18 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn statistics_refuse_a_period_that_ends_before_it_starts() {
+    async fn statistics_over_a_period_that_ends_before_it_starts_count_nothing() {
         let cx = testing::context().await;
         let admin = Actor::key("root", Role::Admin);
         let day = |s: &str| s.parse::<NaiveDate>().unwrap();
-        let err = stats(
+        let answer = stats(
             &cx,
             &admin,
             Some(day("2026-02-01")),
             Some(day("2026-01-01")),
         )
         .await
-        .unwrap_err();
-        assert_eq!(err.code(), ErrorCode::InvalidQuery);
+        .unwrap();
+        assert_eq!(answer.2.total, 0);
     }
 }

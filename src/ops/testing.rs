@@ -36,6 +36,7 @@ pub(crate) async fn context() -> Context {
             max_attempts: 3,
         },
         jobs_queued: Default::default(),
+        decoding: Arc::new(tokio::sync::Semaphore::new(2)),
     }
 }
 

@@ -25,6 +25,11 @@ use object_store::path::Path;
 use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
 
 use crate::domain::Sha256Digest;
+use crate::storage::spool::FileContent;
+
+/// Size of one part when a large original is stored in parts (S3 wants 5 MiB
+/// or more, all parts but the last the same size).
+const PART_BYTES: usize = 8 * 1024 * 1024;
 use crate::telemetry::spawn_blocking_in_span;
 
 #[derive(Debug, thiserror::Error)]
@@ -152,6 +157,83 @@ impl BlobStore {
     /// again when they are already there).
     pub async fn put_original(&self, digest: &Sha256Digest, bytes: Bytes) -> Result<(), BlobError> {
         self.put_at(Self::original_path(digest), bytes).await
+    }
+
+    /// Stores an uploaded file as an original: in one PUT when it is small,
+    /// streamed from its spool file in parts when it is large, so that
+    /// storing never holds more than a few parts in memory.
+    pub async fn put_original_content(
+        &self,
+        digest: &Sha256Digest,
+        content: &FileContent,
+    ) -> Result<(), BlobError> {
+        let path = Self::original_path(digest);
+        match content {
+            FileContent::Memory(bytes) => self.put_at(path, bytes.clone()).await,
+            FileContent::Spooled(file) if self.local_root.is_some() => {
+                self.copy_local(path, file.path()).await
+            }
+            FileContent::Spooled(file) if file.len() <= PART_BYTES as u64 => {
+                let bytes = tokio::fs::read(file.path())
+                    .await
+                    .map_err(|e| BlobError::Unavailable(format!("spooled upload: {e}")))?;
+                self.put_at(path, bytes.into()).await
+            }
+            FileContent::Spooled(file) => self.put_file_at(path, file.path()).await,
+        }
+    }
+
+    /// Into a local folder: the kernel copies the spool file beside its place
+    /// (no bytes pass through memory), it is fsynced, then renamed into
+    /// place, as `LocalFileSystem` writes.
+    async fn copy_local(&self, path: Path, file: &std::path::Path) -> Result<(), BlobError> {
+        let root = self.local_root.clone().expect("a local store");
+        let (source, target) = (file.to_path_buf(), root.join(path.as_ref()));
+        spawn_blocking_in_span(move || -> std::io::Result<()> {
+            let dir = target.parent().expect("blob paths have folders");
+            std::fs::create_dir_all(dir)?;
+            let staging = dir.join(format!(".{}.part", uuid::Uuid::now_v7().simple()));
+            let copied = std::fs::copy(&source, &staging)
+                .and_then(|_| std::fs::File::open(&staging)?.sync_all())
+                .and_then(|_| std::fs::rename(&staging, &target));
+            if copied.is_err() {
+                let _ = std::fs::remove_file(&staging);
+            }
+            copied?;
+            std::fs::File::open(dir)?.sync_all()
+        })
+        .await
+        .map_err(|e| BlobError::Unavailable(e.to_string()))?
+        .map_err(|e| BlobError::Unavailable(format!("storing an original: {e}")))
+    }
+
+    /// A multipart PUT from a local file, one part in flight beside the one
+    /// being filled.
+    async fn put_file_at(&self, path: Path, file: &std::path::Path) -> Result<(), BlobError> {
+        use tokio::io::AsyncReadExt;
+        let spool_error =
+            |e: std::io::Error| BlobError::Unavailable(format!("spooled upload: {e}"));
+        let mut source = tokio::fs::File::open(file).await.map_err(spool_error)?;
+        let upload = self.store.put_multipart(&path).await?;
+        let mut writer = object_store::WriteMultipart::new_with_chunk_size(upload, PART_BYTES);
+        let mut buf = vec![0u8; 1024 * 1024];
+        loop {
+            let n = match source.read(&mut buf).await {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) => {
+                    let _ = writer.abort().await;
+                    return Err(spool_error(e));
+                }
+            };
+            if let Err(e) = writer.wait_for_capacity(1).await {
+                let _ = writer.abort().await;
+                return Err(e.into());
+            }
+            writer.write(&buf[..n]);
+        }
+        writer.finish().await?;
+        self.sync(&path).await
     }
 
     /// Reads an original back, checking that its bytes still match its name.

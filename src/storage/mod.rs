@@ -5,3 +5,4 @@
 pub mod blobs;
 pub mod db;
 pub mod maintenance;
+pub mod spool;

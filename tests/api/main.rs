@@ -4,6 +4,7 @@
 mod auth;
 mod certification;
 mod cli;
+mod conformance;
 mod crash;
 mod dossiers;
 mod errors;
@@ -14,3 +15,4 @@ mod quality;
 mod reading;
 mod records;
 mod restart;
+mod uploads;

@@ -121,6 +121,36 @@ pub fn decode_all(
     Ok((media, pages))
 }
 
+/// Decodes the pages of a PNG, JPEG or TIFF one after the other, each
+/// handed to `each` and dropped before the next is decoded, so a long
+/// multi-page file costs one page of pixels. (PDFs: through [`Pdf`].)
+pub fn for_each_page(
+    bytes: &[u8],
+    limits: &Limits,
+    each: &mut dyn FnMut(PageImage) -> Result<(), DecodeError>,
+) -> Result<MediaType, DecodeError> {
+    let media = MediaType::sniff(bytes).ok_or(DecodeError::UnknownType)?;
+    match media {
+        MediaType::Png | MediaType::Jpeg => each(decode_single(bytes, media, limits, 1, false)?)?,
+        MediaType::Tiff => {
+            let mut any = false;
+            tiff::decode_each(bytes, limits, None, false, &mut |page| {
+                any = true;
+                each(page)
+            })?;
+            if !any {
+                return Err(DecodeError::Unreadable("it holds no pages".into()));
+            }
+        }
+        MediaType::Pdf => {
+            return Err(DecodeError::Unsupported(
+                "PDFs are read page by page through Pdf".into(),
+            ));
+        }
+    }
+    Ok(media)
+}
+
 /// Decodes page `file_page` (1-based) of `bytes`.
 pub fn decode_page(
     bytes: &[u8],

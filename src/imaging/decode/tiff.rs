@@ -12,6 +12,23 @@ pub(super) fn decode(
     only: Option<u32>,
     colour: bool,
 ) -> Result<Vec<PageImage>, DecodeError> {
+    let mut pages = Vec::new();
+    decode_each(bytes, limits, only, colour, &mut |page| {
+        pages.push(page);
+        Ok(())
+    })?;
+    Ok(pages)
+}
+
+/// Decodes the pages one after the other, each handed to `each` and
+/// dropped before the next is decoded.
+pub(super) fn decode_each(
+    bytes: &[u8],
+    limits: &Limits,
+    only: Option<u32>,
+    colour: bool,
+    each: &mut dyn FnMut(PageImage) -> Result<(), DecodeError>,
+) -> Result<(), DecodeError> {
     use tiff::decoder::{Decoder, DecodingResult};
     use tiff::tags::Tag;
 
@@ -38,7 +55,6 @@ pub(super) fn decode(
     let mut decoder = Decoder::new(Cursor::new(bytes))
         .map_err(unreadable(1))?
         .with_limits(tiff_limits);
-    let mut pages = Vec::new();
     let mut page = 1u32;
     loop {
         if page as usize > limits.max_pages {
@@ -100,15 +116,15 @@ pub(super) fn decode(
             };
             let pixels = GrayImage::from_raw(width, height, gray)
                 .ok_or_else(|| DecodeError::Unreadable(format!("page {page} is cut short")))?;
-            pages.push(PageImage {
+            each(PageImage {
                 width,
                 height,
                 dpi,
                 pixels,
                 colour: kept_colour,
-            });
+            })?;
             if only.is_some() {
-                return Ok(pages);
+                return Ok(());
             }
         }
         if !decoder.more_images() {
@@ -117,7 +133,7 @@ pub(super) fn decode(
         decoder.next_image().map_err(unreadable(page + 1))?;
         page += 1;
     }
-    Ok(pages)
+    Ok(())
 }
 
 fn tiff_dpi<R: std::io::Read + std::io::Seek>(

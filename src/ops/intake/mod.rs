@@ -13,7 +13,7 @@ mod meta;
 
 use bytes::Bytes;
 
-pub use gate::DroppedPage;
+pub use gate::{DroppedPage, judge_bytes};
 pub use meta::{MAX_TEXT_FIELD, UploadMeta};
 
 use super::{Context, Forbidden, StoreError, authorize};
@@ -23,6 +23,7 @@ use crate::domain::{DocumentKind, NewRecord, Origin, Record, Sha256Digest, Subje
 use crate::error_code::{Coded, ErrorCode};
 use crate::imaging::decode::{DecodeError, Limits};
 use crate::storage::db::Inserted;
+use crate::storage::spool::{FileContent, SpooledFile};
 
 /// Roles that upload scans.
 pub const SCAN_ROLES: &[Role] = &[Role::Intake, Role::Admin];
@@ -47,17 +48,28 @@ pub struct Rules {
     pub max_attempts: u32,
 }
 
-/// One uploaded file, already hashed as it streamed in.
+/// One uploaded file, already hashed as it streamed in: spooled to disk by
+/// the HTTP layer, in memory from tools and tests.
 #[derive(Debug, Clone)]
 pub struct UploadedFile {
-    pub bytes: Bytes,
+    pub content: FileContent,
     pub sha256: Sha256Digest,
 }
 
 impl UploadedFile {
     pub fn new(bytes: Bytes) -> Self {
         let sha256 = Sha256Digest::of(&bytes);
-        Self { bytes, sha256 }
+        Self {
+            content: FileContent::Memory(bytes),
+            sha256,
+        }
+    }
+
+    pub fn spooled(file: SpooledFile) -> Self {
+        Self {
+            sha256: file.sha256(),
+            content: FileContent::Spooled(std::sync::Arc::new(file)),
+        }
     }
 }
 
@@ -162,6 +174,19 @@ impl Coded for IntakeError {
     }
 }
 
+/// What an upload's metadata says, checked as [`submit`] checks it
+/// (owner ID, kind, particulars), nothing stored.
+pub fn check_meta(
+    meta: &UploadMeta,
+) -> Result<(SubjectId, DocumentKind, crate::domain::RecordMeta), IntakeError> {
+    let subject = SubjectId::parse(&meta.subject_id)?;
+    let kind: DocumentKind = meta
+        .kind
+        .parse()
+        .map_err(|_| IntakeError::UnknownKind(meta.kind.clone()))?;
+    Ok((subject, kind, meta::validate(meta)?))
+}
+
 /// Checks, stores and records an upload by `actor`. `origin` says whether it
 /// was scanned at a counter or registered by its issuer (who must then state
 /// the paper's particulars).
@@ -173,12 +198,7 @@ pub async fn submit(
     files: Vec<UploadedFile>,
 ) -> Result<Submitted, IntakeError> {
     authorize(actor, roles_for(origin))?;
-    let subject = SubjectId::parse(&meta.subject_id)?;
-    let kind: DocumentKind = meta
-        .kind
-        .parse()
-        .map_err(|_| IntakeError::UnknownKind(meta.kind.clone()))?;
-    let particulars = meta::validate(&meta)?;
+    let (subject, kind, particulars) = check_meta(&meta)?;
     if origin == Origin::Issued {
         meta::require_issuer_particulars(&particulars)?;
     }
@@ -186,8 +206,13 @@ pub async fn submit(
         return Err(IntakeError::MissingPages);
     }
 
-    let (pages, dropped) =
-        gate::pages_of(&cx.intake, &files, meta.paper.unwrap_or_default()).await?;
+    let (pages, dropped) = gate::pages_of(
+        &cx.intake,
+        &cx.decoding,
+        &files,
+        meta.paper.unwrap_or_default(),
+    )
+    .await?;
     if pages.is_empty() {
         return Err(IntakeError::BlankScan);
     }
@@ -212,7 +237,7 @@ pub async fn submit(
 
     for file in kept {
         cx.blobs
-            .put_original(&file.sha256, file.bytes.clone())
+            .put_original_content(&file.sha256, &file.content)
             .await?;
     }
     let new = NewRecord {
