@@ -4,6 +4,8 @@
 #               on the embedded stack (SQLite, folder) and the distributed one (PostgreSQL, Garage)
 # Others: make bench (throughput and latency figures), make bench-ocr (reading real
 # captures against tesseract and OCRmyPDF), make bench-ledger (the access ledger under load),
+# make bench-uploads (memory with uploads in flight), make fuzz (the decoders and
+# the upload body under libFuzzer, 10 minutes each),
 # make crash-test (50 rounds of SIGKILL under uploads), make fixtures, make build.
 
 CARGO ?= cargo
@@ -12,7 +14,7 @@ PYTHON ?= $(shell test -x /usr/bin/python3 && echo /usr/bin/python3 || echo pyth
 SOHOA_LISTEN ?= 127.0.0.1:8080
 export SOHOA_LISTEN
 
-.PHONY: run test deps test-deps build lint bench bench-ocr bench-ledger bench-scale-out crash-test fixtures clean
+.PHONY: run test deps test-deps build lint bench bench-ocr bench-ledger bench-uploads fuzz bench-scale-out crash-test fixtures clean
 
 run: deps
 	$(CARGO) build --release
@@ -50,6 +52,24 @@ bench-ledger: test-deps
 	command -v wrk >/dev/null || (apt-get update && apt-get install -y wrk)
 	$(CARGO) build --release
 	$(PYTHON) bench/ledger.py
+
+# Peak memory with 50 uploads of 1 MB and 10 of 80 MB in flight at once.
+bench-uploads: test-deps
+	$(CARGO) build --release
+	$(PYTHON) bench/uploads.py
+
+# libFuzzer over the decoders and the upload body (cargo-fuzz on the stable
+# toolchain: no sanitizer), FUZZ_SECONDS each; a crash stops with its input in
+# fuzz/artifacts/, to be kept in fuzz/regressions/ (cargo test replays them).
+FUZZ_SECONDS ?= 600
+fuzz: test-deps
+	command -v cargo-fuzz >/dev/null || $(CARGO) install cargo-fuzz --locked
+	$(PYTHON) fuzz/make_seeds.py
+	mkdir -p fuzz/corpus/decode fuzz/corpus/upload
+	cd fuzz && $(CARGO) fuzz run decode --sanitizer none corpus/decode seeds/decode ../fixtures/damaged \
+		-- -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 -max_len=65536
+	cd fuzz && $(CARGO) fuzz run upload --sanitizer none corpus/upload seeds/upload \
+		-- -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 -max_len=65536
 
 # Uploads while the server is SIGKILLed at random moments, 50 rounds; every
 # acknowledged record must come back byte for byte and reach pending_review.

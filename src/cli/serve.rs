@@ -60,15 +60,25 @@ fn log_backends(services: &Services) {
 /// libtesseract's OpenMP runtime reads `OMP_THREAD_LIMIT` when the library
 /// loads, before `main`. Unless it is already 1, set it and replace this
 /// process with a fresh copy of itself, so every engine is single-threaded
-/// whatever the operator's environment.
+/// whatever the operator's environment. glibc's `MALLOC_ARENA_MAX` is set to
+/// 2 on the way unless the operator set it: with an arena per blocking
+/// thread, memory freed after decoding an upload's page stays with that
+/// thread's arena, and 50 uploads at once peaked at 441 MB instead of 186.
 pub fn ensure_single_threaded_openmp() {
     use std::os::unix::process::CommandExt;
     let (name, value) = crate::reading::SINGLE_THREAD_ENV;
-    if std::env::var_os(name).is_some_and(|v| v == value) {
+    let omp_set = std::env::var_os(name).is_some_and(|v| v == value);
+    let arenas_set = std::env::var_os(MALLOC_ARENAS.0).is_some();
+    if omp_set && arenas_set {
         return;
     }
     // SAFETY: called first thing in main, before any other thread exists.
-    unsafe { std::env::set_var(name, value) };
+    unsafe {
+        std::env::set_var(name, value);
+        if !arenas_set {
+            std::env::set_var(MALLOC_ARENAS.0, MALLOC_ARENAS.1);
+        }
+    }
     let mut args = std::env::args_os();
     let argv0 = args.next().unwrap_or_else(|| "sohoa".into());
     let err = std::process::Command::new("/proc/self/exe")
@@ -77,3 +87,6 @@ pub fn ensure_single_threaded_openmp() {
         .exec();
     eprintln!("warning: could not restart with {name}={value} ({err}); OCR will be much slower");
 }
+
+/// glibc's bound on malloc arenas, set for the process unless already set.
+const MALLOC_ARENAS: (&str, &str) = ("MALLOC_ARENA_MAX", "2");
