@@ -86,6 +86,14 @@ enum Command {
         #[arg(long)]
         dry_run: bool,
     },
+    /// Rebuild the search index from every record's stored text and
+    /// particulars (and, with --suggestions, read the particulars off the
+    /// text again first, by the current rules).
+    Reindex {
+        /// Also re-read each record's suggested particulars.
+        #[arg(long)]
+        suggestions: bool,
+    },
     /// Apply database migrations and exit (instances also do it at start).
     Migrate,
     /// Print the effective configuration.
@@ -143,6 +151,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Keys { command } => cli::keys::run(settings, command).await,
         Command::Ingest(args) => cli::ingest::run(settings, args).await,
         Command::Scrub => cli::upkeep::scrub(settings).await,
+        Command::Reindex { suggestions } => cli::upkeep::reindex(settings, suggestions).await,
         Command::Gc {
             grace_hours,
             dry_run,

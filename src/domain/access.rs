@@ -26,10 +26,12 @@ pub enum Action {
     ReadDossier,
     ReuseCheck,
     CitizenView,
+    /// A record found by a search (one entry per record returned).
+    Search,
 }
 
 impl Action {
-    pub const ALL: [Action; 8] = [
+    pub const ALL: [Action; 9] = [
         Action::ListRecords,
         Action::ReadRecord,
         Action::ReadPage,
@@ -38,6 +40,7 @@ impl Action {
         Action::ReadDossier,
         Action::ReuseCheck,
         Action::CitizenView,
+        Action::Search,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -50,6 +53,7 @@ impl Action {
             Action::ReadDossier => "read_dossier",
             Action::ReuseCheck => "reuse_check",
             Action::CitizenView => "citizen_view",
+            Action::Search => "search",
         }
     }
 
@@ -68,6 +72,7 @@ impl Action {
             Action::ReadDossier => "Xem hồ sơ",
             Action::ReuseCheck => "Kiểm tra để dùng lại giấy tờ",
             Action::CitizenView => "Công dân tự xem",
+            Action::Search => "Tìm thấy khi tra cứu",
         }
     }
 }

@@ -9,6 +9,7 @@
 //! - `access`: the access ledger's entries and their hash chains;
 //! - `merkle`, `checkpoint`: the signed checkpoints over every chain's head;
 //! - `link`, `key`, `job`: citizen links, API and signing keys, queued work;
+//! - `particulars`: values read off a paper's text, suggested for review;
 //! - `digest`, `text`: SHA-256 names and the rule for free text.
 
 pub mod access;
@@ -21,6 +22,7 @@ pub mod key;
 pub mod kind;
 pub mod link;
 pub mod merkle;
+pub mod particulars;
 pub mod quality;
 pub mod reading;
 pub mod record;

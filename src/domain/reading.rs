@@ -72,6 +72,9 @@ pub struct PageLayout {
     pub width: u32,
     pub height: u32,
     pub lines: Vec<TextLine>,
+    /// The text of a QR code found on the page (a CCCD card's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub qr: Option<String>,
 }
 
 impl PageLayout {
@@ -158,6 +161,7 @@ mod tests {
                 line(vec![word("Số:", 0, 80)], false),
                 line(vec![word("GIẤY", 0, 100)], true),
             ],
+            qr: None,
         };
         assert_eq!(layout.text(), "CỘNG HÒA\nSố:\n\nGIẤY\n");
         assert_eq!(layout.mean_confidence(), 85);

@@ -5,6 +5,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::particulars::Suggestions;
 use super::quality::PageQuality;
 use super::reading::PageLayout;
 use super::{AgencyId, DocumentKind, DossierCode, RecordStatus, Sha256Digest, SubjectId};
@@ -209,6 +210,9 @@ pub struct Record {
     pub superseded_by: Option<String>,
     /// Who revoked or superseded it, and when.
     pub withdrawn: Option<Withdrawal>,
+    /// Particulars read off its text once digitised, for the review to
+    /// confirm; apart from the confirmed ones in `meta`.
+    pub suggestions: Suggestions,
 }
 
 impl Record {
@@ -294,6 +298,7 @@ pub(crate) fn example(id: &str, status: RecordStatus) -> Record {
         origin: Origin::Scanned,
         superseded_by: None,
         withdrawn: None,
+        suggestions: Suggestions::new(),
     }
 }
 

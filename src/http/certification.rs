@@ -33,12 +33,38 @@ pub struct ReviewRequest {
     pub officer: String,
     /// What the officer noticed; required when rejecting.
     pub note: Option<String>,
+    /// The paper's particulars as the officer confirms them (confirm only):
+    /// a field left out keeps the record's, an empty one clears it.
+    pub particulars: Option<ReviewParticulars>,
+    /// Take the record's `suggestions` for every particular it lacks and the
+    /// officer did not type (confirm only).
+    #[serde(default)]
+    pub accept_suggestions: bool,
+}
+
+/// Particulars confirmed in review; they become the record's and its certificate's.
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewParticulars {
+    #[schema(example = "125/UBND-TP")]
+    pub document_number: Option<String>,
+    /// `YYYY-MM-DD`, not in the future; empty clears it.
+    #[schema(example = "2024-03-05")]
+    pub issued_on: Option<String>,
+    #[schema(example = "UBND PHƯỜNG LÁNG HẠ")]
+    pub issuing_agency: Option<String>,
+    #[schema(example = "Trần Văn Bình")]
+    pub signer: Option<String>,
+    /// The owner's name as printed (a company's for a business paper).
+    #[schema(example = "NGUYỄN VĂN AN")]
+    pub owner_name: Option<String>,
 }
 
 /// Review a record against the paper.
 ///
 /// `confirm` moves a record from `pending_review` to `certified` and signs
-/// its digitisation certificate with the agency's key; `reject` moves it to
+/// its digitisation certificate with the agency's key, over the particulars
+/// as confirmed (`particulars`, `accept_suggestions`); `reject` moves it to
 /// `rejected` (a note saying why is required). From any other status the
 /// answer is 409 `invalid_transition` and nothing changes.
 #[utoipa::path(
@@ -69,6 +95,17 @@ pub async fn review(
         },
         officer: body.officer,
         note: body.note,
+        particulars: body
+            .particulars
+            .map(|p| reviews::Particulars {
+                document_number: p.document_number,
+                issued_on: p.issued_on,
+                issuing_agency: p.issuing_agency,
+                signer: p.signer,
+                owner_name: p.owner_name,
+            })
+            .unwrap_or_default(),
+        accept_suggestions: body.accept_suggestions,
     };
     let record = reviews::review(&state.cx, &caller.0, &path.into_inner(), request).await?;
     Ok(HttpResponse::Ok().json(RecordView::from(record)))

@@ -20,6 +20,7 @@ pub mod openapi;
 mod records;
 mod results;
 mod reuse;
+mod search;
 mod subjects;
 pub mod upload;
 mod verify;
@@ -82,6 +83,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
                 .service(kinds::set)
                 .service(subjects::access_log)
                 .service(subjects::list_records)
+                .service(search::search)
                 .service(citizen::create)
                 .service(citizen::revoke)
                 .service(verify::signing_keys)

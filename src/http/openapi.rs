@@ -26,6 +26,7 @@ use super::AppState;
         (name = "reuse", description = "Provide once: what is on file and valid for a dossier, and how often papers were reused"),
         (name = "catalogue", description = "Document kinds and their default validity"),
         (name = "subjects", description = "What is on file for an owner, and who read it"),
+        (name = "search", description = "Finding records by what is written on them, in Vietnamese with or without marks"),
         (name = "citizens", description = "Links citizens use to see their own records and who looked at them"),
         (name = "dossiers", description = "Applications, and the records filed in them"),
         (name = "ledger", description = "The access ledger's signed checkpoints over every citizen's chain, and their proofs"),
@@ -105,8 +106,11 @@ pub fn document_json() -> Result<serde_json::Value, serde_json::Error> {
                         );
                         param["schema"] = serde_json::json!({"type": "string", "enum": kinds});
                     }
-                    if param["name"] == "subject_id" && param["in"] == "path" {
+                    if param["name"] == "subject_id" {
                         param["schema"]["pattern"] = subject_id.clone().into();
+                    }
+                    if param["in"] == "query" {
+                        search_param(param);
                     }
                     let purpose = matches!(
                         (param["name"].as_str(), param["in"].as_str()),
@@ -176,6 +180,29 @@ pub fn document_json() -> Result<serde_json::Value, serde_json::Error> {
     Ok(doc)
 }
 
+/// The search's filters as the server takes them: a status of the
+/// lifecycle, an order, a cursor as the previous page gave it.
+fn search_param(param: &mut serde_json::Value) {
+    use serde_json::json;
+    match param["name"].as_str() {
+        Some("status") => {
+            let statuses: Vec<&str> = crate::domain::RecordStatus::ALL
+                .iter()
+                .map(|s| s.as_str())
+                .collect();
+            param["schema"] = json!({"type": "string", "enum": statuses});
+        }
+        Some("sort") => {
+            param["schema"] = json!({"type": "string", "enum": ["relevance", "newest"]});
+        }
+        Some("cursor") => {
+            param["schema"] =
+                json!({"type": "string", "pattern": crate::ops::search::CURSOR_PATTERN});
+        }
+        _ => {}
+    }
+}
+
 /// What the derived schemas cannot say: the `meta` part of an upload is
 /// JSON; a verify answer is `{"match": false}` alone or `match: true` with
 /// the verdict (a flattened option derives as `null`-or-object); a review
@@ -240,6 +267,11 @@ fn patch_bodies(doc: &mut serde_json::Value) {
         });
         if let Some(required) = reject["required"].as_array_mut() {
             required.push("note".into());
+        }
+        // Particulars are confirmed, never rejected.
+        if let Some(properties) = reject["properties"].as_object_mut() {
+            properties.remove("particulars");
+            properties.remove("accept_suggestions");
         }
         let description = review["description"].clone();
         *review = json!({"description": description, "oneOf": [confirm, reject]});

@@ -5,6 +5,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
 use crate::domain::access::{AccessEntry, ledger_time};
+use crate::domain::particulars::{Suggestions, Warning, warnings};
 use crate::domain::quality::{self, PageQuality};
 use crate::domain::{DocumentKind, Page, Record, RecordStatus};
 use crate::ops::intake::{DroppedPage, Submitted};
@@ -57,6 +58,17 @@ pub struct RecordView {
     #[schema(value_type = String, format = DateTime)]
     pub updated_at: DateTime<Utc>,
     pub pages: Vec<PageView>,
+    /// Particulars read off the text once digitised, each with a confidence
+    /// from 0 to 1, for the review to confirm (`accept_suggestions`): keys
+    /// among `full_name`, `date_of_birth` (YYYY-MM-DD), `personal_id`,
+    /// `document_number`, `issued_on` (YYYY-MM-DD), `issuing_agency`,
+    /// `signer`, `company_name`, `tax_code`; a field not found is absent.
+    /// Not the record's particulars until confirmed.
+    #[schema(example = json!({"full_name": {"value": "NGUYỄN VĂN AN", "confidence": 0.9}}))]
+    pub suggestions: Suggestions,
+    /// What the officer should look at: `subject_mismatch` when the paper
+    /// names another ID number than `subject_id`.
+    pub warnings: Vec<Warning>,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -261,6 +273,8 @@ impl From<Record> for RecordView {
             created_at: r.created_at,
             updated_at: r.updated_at,
             pages: r.pages.into_iter().map(PageView::from).collect(),
+            warnings: warnings(&r.subject_id, &r.suggestions),
+            suggestions: r.suggestions,
         }
     }
 }

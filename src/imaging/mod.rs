@@ -3,7 +3,8 @@
 //! in a photo and flattening it (`page`), straightening a crooked scan
 //! (`skew`), evening out the light (`light`), telling black print from red
 //! seals and blue pens (`ink`), clearing dotted leaders and form rules
-//! (`leaders`), and encoding page images for the PDF (`encode`). Pure
+//! (`leaders`), reading a QR code (`qr`), and encoding page images for the
+//! PDF (`encode`). Pure
 //! functions on bytes and images; this module knows nothing of records.
 //! Intake and the reading job both depend on it rather than on each other.
 
@@ -14,5 +15,6 @@ pub mod ink;
 pub mod leaders;
 pub mod light;
 pub mod page;
+pub mod qr;
 pub mod skew;
 pub mod strays;

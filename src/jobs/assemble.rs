@@ -2,16 +2,21 @@
 //! from the pages' parts (a born-digital PDF already is one, and stays where
 //! it is, among the originals: rewriting it would break its signature),
 //! store it as its own blob, sign a result its issuer registered, and move
-//! the record on — then let the parts go.
+//! the record on with the particulars read off its text and its search
+//! index row — then let the parts go.
 
 use bytes::Bytes;
 
 use super::{JobContext, JobFailure};
 use crate::domain::job::Job;
-use crate::domain::{Certification, Origin, PartSource, Record, Rendition, Review, Sha256Digest};
+use crate::domain::particulars::Suggestions;
+use crate::domain::{
+    Certification, Origin, PartSource, Record, Rendition, Review, Sha256Digest, TextSource,
+};
 use crate::pdf::{archival, parts, searchable};
 use crate::signing::certificate::CertificateClaims;
 use crate::telemetry::spawn_blocking_in_span;
+use crate::text::particulars::{self, Line};
 
 pub(super) async fn execute(ctx: &JobContext, worker: &str, job: &Job) -> Result<(), JobFailure> {
     let started = std::time::Instant::now();
@@ -41,11 +46,16 @@ pub(super) async fn execute(ctx: &JobContext, worker: &str, job: &Job) -> Result
         rendition
     };
     let certification = certify(ctx, &record, rendition)?;
+    let reading = std::time::Instant::now();
+    let suggestions = suggestions_of(&record);
+    let extract_us = reading.elapsed().as_micros() as u64;
     ctx.repo
-        .finish_record(job, worker, rendition, certification.as_ref())
+        .finish_record(job, worker, rendition, certification.as_ref(), &suggestions)
         .await?;
     tracing::info!(
         elapsed_ms = started.elapsed().as_millis() as u64,
+        extract_us,
+        suggested = suggestions.len(),
         pages = record.pages.len(),
         pdf_bytes = rendition.bytes,
         certified = certification.is_some(),
@@ -53,6 +63,61 @@ pub(super) async fn execute(ctx: &JobContext, worker: &str, job: &Job) -> Result
     );
     release_parts(ctx, &record).await;
     Ok(())
+}
+
+/// The particulars read off the record's pages, line by line, each line
+/// with its words' confidence; a CCCD card's QR code, where a page shows
+/// one, over them.
+pub fn suggestions_of(record: &Record) -> Suggestions {
+    let mut lines = Vec::new();
+    for page in &record.pages {
+        match &page.layout {
+            Some(layout) => lines.extend(layout.lines.iter().filter(|l| !l.words.is_empty()).map(
+                |l| {
+                    Line {
+                        page: page.n,
+                        text: l
+                            .words
+                            .iter()
+                            .map(|w| w.text.as_str())
+                            .collect::<Vec<_>>()
+                            .join(" "),
+                        confidence: (l.words.iter().map(|w| u32::from(w.confidence)).sum::<u32>()
+                            / l.words.len() as u32) as u8,
+                        doubtful: l.words.iter().any(|w| w.doubtful),
+                    }
+                },
+            )),
+            None => {
+                let confidence = match page.text_source {
+                    Some(TextSource::Pdf) => 100,
+                    _ => page.ocr_confidence.unwrap_or(0).min(100) as u8,
+                };
+                lines.extend(
+                    page.ocr_text
+                        .iter()
+                        .flat_map(|t| t.lines())
+                        .filter(|t| !t.trim().is_empty())
+                        .map(|t| Line {
+                            page: page.n,
+                            text: t.trim().to_owned(),
+                            confidence,
+                            doubtful: false,
+                        }),
+                );
+            }
+        }
+    }
+    let today = chrono::Utc::now().date_naive();
+    let read = particulars::extract(record.kind, &lines, today);
+    let qr = record
+        .pages
+        .iter()
+        .filter_map(|p| p.layout.as_ref()?.qr.as_deref())
+        .map(|payload| particulars::from_cccd_qr(payload, today))
+        .find(|s| !s.is_empty())
+        .unwrap_or_default();
+    particulars::with_qr(read, qr)
 }
 
 /// The searchable PDF of every page, from its part and its words.

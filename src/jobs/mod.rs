@@ -20,6 +20,7 @@ mod assemble;
 mod read_page;
 mod worker;
 
+pub use assemble::suggestions_of;
 pub use worker::{run_record, spawn_workers};
 
 use crate::domain::AgencyId;

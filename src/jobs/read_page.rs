@@ -2,7 +2,8 @@
 //! of a photo and flatten it, or straighten a scan fed crooked (in memory:
 //! the original is never modified), read it on an engine of the pool, and
 //! encode the image the searchable PDF will show (stored as the page's part,
-//! unless the original itself is embedded).
+//! unless the original itself is embedded). A QR code on the page (a CCCD
+//! card's) is decoded and kept with its words.
 
 use bytes::Bytes;
 
@@ -23,6 +24,8 @@ const FALLBACK_DPI: u32 = 300;
 struct Prepared {
     input: PageInput,
     part: Option<parts::Encoded>,
+    /// A QR code's text, when the page shows one.
+    qr: Option<String>,
 }
 
 /// Reads page `job.page_n` of its record.
@@ -43,9 +46,11 @@ pub(super) async fn execute(ctx: &JobContext, job: &Job) -> Result<PageRead, Job
     let prepared =
         spawn_blocking_in_span(move || prepare(&file, &page, &limits, want_part)).await??;
     let found_ms = started.elapsed().as_millis() as u64;
-    let (layout, timings) = ctx.ocr.read(prepared.input).await?;
+    let (mut layout, timings) = ctx.ocr.read(prepared.input).await?;
+    layout.qr = prepared.qr;
     tracing::info!(
         page_ms = found_ms,
+        qr = layout.qr.is_some(),
         prepare_ms = timings.prepare.as_millis() as u64,
         detect_ms = timings.detect.as_millis() as u64,
         read_ms = timings.read.as_millis() as u64,
@@ -98,7 +103,9 @@ fn prepare(
     } else {
         None
     };
+    let qr = crate::imaging::qr::read(&image.pixels);
     Ok(Prepared {
+        qr,
         input: PageInput {
             pixels: image.pixels,
             colour: image.colour,

@@ -10,6 +10,7 @@
 //! - `withdraw`: revoking or superseding a certified record;
 //! - `access`: purpose-bound reads of someone's papers, each logged first;
 //! - `reuse`: provide once — what is on file and valid for a dossier;
+//! - `search`: finding records by what is written on them;
 //! - `ledger`: the access ledger's signed checkpoints and their proofs;
 //! - `dossiers`, `catalogue`, `links`, `keys`, `verify`: the rest.
 
@@ -22,6 +23,7 @@ pub mod ledger;
 pub mod links;
 pub mod reuse;
 pub mod review;
+pub mod search;
 #[cfg(test)]
 pub(crate) mod testing;
 pub mod verify;

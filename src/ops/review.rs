@@ -8,7 +8,7 @@ use chrono::Utc;
 
 use super::{Context, Forbidden, StoreError, authorize};
 use crate::domain::role::{Actor, Role};
-use crate::domain::{Record, RecordStatus, Review, text};
+use crate::domain::{Record, RecordMeta, RecordStatus, Review, text};
 use crate::error_code::{Coded, ErrorCode};
 use crate::signing::SigningError;
 use crate::signing::certificate::CertificateClaims;
@@ -90,12 +90,114 @@ fn transition_hint(from: RecordStatus) -> &'static str {
     }
 }
 
-/// A review as the officer states it: who compared, and what they noticed.
+/// Longest particular (number, agency, signer, owner's name).
+pub const MAX_PARTICULAR: usize = 200;
+
+/// A review as the officer states it: who compared, what they noticed, and
+/// the paper's particulars as they confirm them.
 #[derive(Debug, Clone)]
 pub struct Request {
     pub decision: Decision,
     pub officer: String,
     pub note: Option<String>,
+    /// Particulars typed or corrected by the officer; a field left out keeps
+    /// the record's, an empty one clears it.
+    pub particulars: Particulars,
+    /// Take the suggestions read off the text for every field the record
+    /// does not have and the officer did not type.
+    pub accept_suggestions: bool,
+}
+
+/// The particulars a confirming review sets.
+#[derive(Debug, Clone, Default)]
+pub struct Particulars {
+    pub document_number: Option<String>,
+    /// `YYYY-MM-DD`, not in the future.
+    pub issued_on: Option<String>,
+    pub issuing_agency: Option<String>,
+    pub signer: Option<String>,
+    pub owner_name: Option<String>,
+}
+
+impl Particulars {
+    fn is_empty(&self) -> bool {
+        self.document_number.is_none()
+            && self.issued_on.is_none()
+            && self.issuing_agency.is_none()
+            && self.signer.is_none()
+            && self.owner_name.is_none()
+    }
+}
+
+/// The record's particulars once the review confirms them: what the officer
+/// typed, else (when accepted) the suggestion, else what the record had.
+/// None when the review changes none.
+fn confirmed(
+    record: &Record,
+    request: &Request,
+    today: chrono::NaiveDate,
+) -> Result<Option<RecordMeta>, ReviewError> {
+    let given = &request.particulars;
+    if request.decision == Decision::Reject {
+        if !given.is_empty() || request.accept_suggestions {
+            return Err(ReviewError::Invalid(
+                "particulars are confirmed with the paper, not with a rejection".into(),
+            ));
+        }
+        return Ok(None);
+    }
+    if given.is_empty() && !request.accept_suggestions {
+        return Ok(None);
+    }
+    let suggested = |fields: &[&str]| {
+        fields
+            .iter()
+            .find_map(|f| record.suggestions.get(*f))
+            .map(|s| s.value.clone())
+            .filter(|_| request.accept_suggestions)
+    };
+    let line =
+        |name: &str, typed: &Option<String>, now: &Option<String>, fields: &[&str]| match typed {
+            Some(v) => text::line(name, v, MAX_PARTICULAR).map_err(ReviewError::Invalid),
+            None => Ok(now.clone().or_else(|| suggested(fields))),
+        };
+    let mut meta = record.meta.clone();
+    meta.document_number = line(
+        "document_number",
+        &given.document_number,
+        &record.meta.document_number,
+        &["document_number"],
+    )?;
+    meta.issuing_agency = line(
+        "issuing_agency",
+        &given.issuing_agency,
+        &record.meta.issuing_agency,
+        &["issuing_agency"],
+    )?;
+    meta.signer = line("signer", &given.signer, &record.meta.signer, &["signer"])?;
+    meta.owner_name = line(
+        "owner_name",
+        &given.owner_name,
+        &record.meta.owner_name,
+        &["full_name", "company_name"],
+    )?;
+    meta.issued_on = match given.issued_on.as_deref().map(str::trim) {
+        Some("") => None,
+        Some(day) => {
+            let day: chrono::NaiveDate = day.parse().map_err(|_| {
+                ReviewError::Invalid(format!("issued_on {day:?} is not a date (YYYY-MM-DD)"))
+            })?;
+            if day > today {
+                return Err(ReviewError::Invalid("issued_on is in the future".into()));
+            }
+            Some(day)
+        }
+        None => record
+            .meta
+            .issued_on
+            .or_else(|| suggested(&["issued_on"]).and_then(|d| d.parse().ok())),
+    };
+    Ok(Some(meta))
 }
 
 /// The officer's name and note, checked: a name is required, and a
@@ -111,6 +213,13 @@ fn checked(request: &Request) -> Result<(String, Option<String>), ReviewError> {
         })?;
     let note = text::paragraph("note", request.note.as_deref().unwrap_or(""), MAX_NOTE)
         .map_err(ReviewError::Invalid)?;
+    if request.decision == Decision::Reject
+        && (!request.particulars.is_empty() || request.accept_suggestions)
+    {
+        return Err(ReviewError::Invalid(
+            "particulars are confirmed with the paper, not with a rejection".into(),
+        ));
+    }
     if request.decision == Decision::Reject && note.is_none() {
         return Err(ReviewError::Invalid(
             "a rejection needs a note saying what does not match the paper".into(),
@@ -137,16 +246,27 @@ pub async fn review(
         });
     }
     let at = Utc::now();
+    let particulars = confirmed(&record, &request, at.date_naive())?;
+    let mut signed = record.clone();
+    if let Some(meta) = &particulars {
+        // The certificate covers the particulars as confirmed.
+        signed.meta = meta.clone();
+    }
     let certificate = match request.decision {
         Decision::Confirm => Some(
-            CertificateClaims::for_record(&record, &officer, &cx.agency, at).sign(&cx.signer)?,
+            CertificateClaims::for_record(&signed, &officer, &cx.agency, at).sign(&cx.signer)?,
         ),
         Decision::Reject => None,
     };
     let review = Review { officer, note, at };
     let concluded = cx
         .repo
-        .conclude_review(id, &review, certificate.as_deref().map(|c| (c, &cx.agency)))
+        .conclude_review(
+            id,
+            &review,
+            certificate.as_deref().map(|c| (c, &cx.agency)),
+            particulars.as_ref(),
+        )
         .await?;
     if !concluded {
         // Another review got there first.
@@ -169,7 +289,58 @@ mod tests {
             decision,
             officer: officer.into(),
             note: note.map(Into::into),
+            particulars: Particulars::default(),
+            accept_suggestions: false,
         }
+    }
+
+    fn today() -> chrono::NaiveDate {
+        "2026-12-03".parse().unwrap()
+    }
+
+    #[test]
+    fn a_confirmation_takes_the_typed_particulars_then_the_suggestions() {
+        use crate::domain::particulars::Suggestion;
+        let mut record = crate::domain::record::example("r", RecordStatus::PendingReview);
+        record.meta.signer = Some("Trần Văn Bình".into());
+        for (field, value) in [
+            ("document_number", "125/UBND-TP"),
+            ("issued_on", "2024-03-05"),
+            ("full_name", "NGUYỄN VĂN AN"),
+            ("signer", "Trần Văn Binh"),
+        ] {
+            record.suggestions.insert(
+                field.into(),
+                Suggestion {
+                    value: value.into(),
+                    confidence: 0.9,
+                },
+            );
+        }
+        let mut req = request(Decision::Confirm, "Lê Thị Hoa", None);
+        assert!(confirmed(&record, &req, today()).unwrap().is_none());
+        req.accept_suggestions = true;
+        req.particulars.document_number = Some("126/UBND-TP".into());
+        let meta = confirmed(&record, &req, today()).unwrap().unwrap();
+        assert_eq!(meta.document_number.as_deref(), Some("126/UBND-TP"));
+        assert_eq!(meta.issued_on, Some("2024-03-05".parse().unwrap()));
+        assert_eq!(meta.owner_name.as_deref(), Some("NGUYỄN VĂN AN"));
+        // What the record already had stands over a suggestion.
+        assert_eq!(meta.signer.as_deref(), Some("Trần Văn Bình"));
+    }
+
+    #[test]
+    fn particulars_are_checked_and_never_come_with_a_rejection() {
+        let record = crate::domain::record::example("r", RecordStatus::PendingReview);
+        let mut req = request(Decision::Confirm, "Lê Thị Hoa", None);
+        req.particulars.issued_on = Some("2027-01-01".into());
+        assert!(confirmed(&record, &req, today()).is_err());
+        req.particulars.issued_on = Some("05/03/2024".into());
+        assert!(confirmed(&record, &req, today()).is_err());
+        let mut reject = request(Decision::Reject, "Lê Thị Hoa", Some("mờ"));
+        reject.accept_suggestions = true;
+        let err = confirmed(&record, &reject, today()).unwrap_err();
+        assert_eq!(err.code(), ErrorCode::InvalidReview);
     }
 
     #[test]

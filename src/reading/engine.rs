@@ -103,6 +103,7 @@ impl Engine {
             width,
             height,
             lines,
+            qr: None,
         })
     }
 

@@ -106,6 +106,7 @@ pub(super) fn read(
             width,
             height,
             lines: lines.into_iter().flatten().collect(),
+            qr: None,
         }
     };
     timings.read = started.elapsed();

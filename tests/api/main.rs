@@ -8,6 +8,7 @@ mod conformance;
 mod crash;
 mod dossiers;
 mod errors;
+mod find_and_fill;
 mod helpers;
 mod operations;
 mod provide_once;

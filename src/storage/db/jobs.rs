@@ -12,8 +12,9 @@ use chrono::{DateTime, Utc};
 
 use super::exec::{Conn, Sql};
 use super::rows::JobRow;
-use super::{Database, DbError};
+use super::{Database, DbError, search};
 use crate::domain::job::{Job, JobKind, JobState, PAGE_SPACING};
+use crate::domain::particulars::Suggestions;
 use crate::domain::{Certification, Origin, PageRead, RecordStatus, Rendition, TextSource};
 
 #[async_trait]
@@ -43,13 +44,15 @@ pub trait JobRepo: Send + Sync {
     /// Stores the searchable PDF, ends the assembly job, and moves the record
     /// to the status its origin reaches once digitised: `pending_review`, or
     /// straight to `certified` with `certification` (results registered by
-    /// their issuer). One transaction.
+    /// their issuer), with the particulars read off its text as
+    /// `suggestions`, and writes its search index row. One transaction.
     async fn finish_record(
         &self,
         job: &Job,
         worker: &str,
         rendition: Rendition,
         certification: Option<&Certification>,
+        suggestions: &Suggestions,
     ) -> Result<(), DbError>;
 
     /// Puts a job back in the queue to run again after `delay`.
@@ -295,6 +298,7 @@ impl JobRepo for Database {
         worker: &str,
         rendition: Rendition,
         certification: Option<&Certification>,
+        suggestions: &Suggestions,
     ) -> Result<(), DbError> {
         let mut tx = self.pool.begin().await?;
         if !end_job(&mut tx.conn(), job, worker, JobState::Done, None).await? {
@@ -310,7 +314,8 @@ impl JobRepo for Database {
                 Sql::new(
                     "UPDATE records SET status = $1, rendition_sha256 = $2, rendition_bytes = $3, \
                      reviewed_by = $4, review_note = $5, reviewed_at = $6, certificate = $7, \
-                     certified_by = $8, updated_at = $9 WHERE id = $10 AND status = $11",
+                     certified_by = $8, updated_at = $9, suggestions = $12 \
+                     WHERE id = $10 AND status = $11",
                 )
                 .bind(origin.digitised_status().as_str())
                 .bind(rendition.sha256.to_hex())
@@ -322,9 +327,12 @@ impl JobRepo for Database {
                 .bind(certification.map(|c| c.agency_id.to_string()))
                 .bind(Utc::now())
                 .bind(&job.record_id)
-                .bind(RecordStatus::Processing.as_str()),
+                .bind(RecordStatus::Processing.as_str())
+                .bind(serde_json::to_string(suggestions).ok()),
             )
             .await?;
+        // The text is visible from this commit on, and findable with it.
+        search::index(&mut tx.conn(), &job.record_id).await?;
         tx.commit().await
     }
 

@@ -2,7 +2,7 @@
 //! citizen links, in SQLite or PostgreSQL. Each concern is a small trait in
 //! its own file, with its SQL written once for both backends: `records`,
 //! `jobs`, `ledger`, `checkpoints`, `keys`, `catalogue`, `dossiers`, `links`, `files` (which
-//! stored files records name), `stats` (counts for metrics). [`Repo`] is
+//! stored files records name), `search` (the full-text index), `stats` (counts for metrics). [`Repo`] is
 //! all of them, for callers that need several. How a statement runs on each
 //! backend is in `exec`; what differs per backend (connection, migrations,
 //! argument types, the job claim) is in `sqlite` and `postgres`. The backend
@@ -20,6 +20,7 @@ mod links;
 mod postgres;
 mod records;
 mod rows;
+mod search;
 mod sqlite;
 mod stats;
 
@@ -36,6 +37,7 @@ pub use keys::KeyRepo;
 pub use ledger::LedgerRepo;
 pub use links::LinkRepo;
 pub use records::{Inserted, RecordQuery, RecordRepo};
+pub use search::{Order, SearchQuery, SearchRepo};
 pub use stats::StatsRepo;
 
 #[derive(Debug, Clone, thiserror::Error)]
@@ -80,6 +82,7 @@ pub trait Repo:
     + DossierRepo
     + LinkRepo
     + FileRepo
+    + SearchRepo
     + StatsRepo
 {
     /// A cheap round trip, for health checks.

@@ -47,7 +47,7 @@ pub(super) const RECORD_COLUMNS: &str = "SELECT id, subject_id, kind, status, st
      dossier_code, procedure_code, document_number, issued_on, valid_until, officer, created_by, \
      created_at, updated_at, owner_name, result_code, issuing_agency, signer, permanent, scope, \
      rendition_sha256, rendition_bytes, reviewed_by, review_note, reviewed_at, certificate, \
-     certified_by, origin, superseded_by, withdrawn_by, withdrawn_at FROM records";
+     certified_by, origin, superseded_by, withdrawn_by, withdrawn_at, suggestions FROM records";
 
 pub(super) const PAGE_COLUMNS: &str = "SELECT record_id, n, sha256, bytes, content_type, file_page, \
      width, height, dpi, ocr_text, ocr_confidence, quality, text_source, reading, part FROM pages";
@@ -106,6 +106,7 @@ pub(super) struct RecordRow {
     superseded_by: Option<String>,
     withdrawn_by: Option<String>,
     withdrawn_at: Option<DateTime<Utc>>,
+    suggestions: Option<String>,
 }
 
 impl RecordRow {
@@ -125,7 +126,12 @@ impl RecordRow {
             }),
             _ => None,
         };
+        let suggestions = match &self.suggestions {
+            Some(json) => serde_json::from_str(json).map_err(|_| corrupt("suggestions", json))?,
+            None => Default::default(),
+        };
         Ok(Record {
+            suggestions,
             subject_id: subject(&self.subject_id)?,
             kind: kind(&self.kind)?,
             status: RecordStatus::from_str(&self.status)

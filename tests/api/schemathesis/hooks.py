@@ -90,6 +90,8 @@ def before_call(ctx, case, **kwargs):
                 # Path values are kept percent-encoded.
                 fixed = with_check_digit(urllib.parse.unquote_plus(value))
                 case.path_parameters[name] = urllib.parse.quote(fixed, safe="")
+    if case.query and isinstance(case.query.get("subject_id"), str):
+        case.query["subject_id"] = with_check_digit(case.query["subject_id"])
     if isinstance(case.body, dict):
         case.body.update(fix(case.body))
         meta = case.body.get("meta")

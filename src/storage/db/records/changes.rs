@@ -6,8 +6,8 @@
 use chrono::{DateTime, Utc};
 
 use super::super::exec::{Pool, Sql};
-use super::super::{DbError, jobs};
-use crate::domain::{AgencyId, NewRecord, RecordStatus, Review, TextSource};
+use super::super::{DbError, jobs, search};
+use crate::domain::{AgencyId, NewRecord, RecordMeta, RecordStatus, Review, TextSource};
 
 /// The status a record must have for it to become `target`.
 pub(super) fn source_of(target: RecordStatus) -> RecordStatus {
@@ -118,21 +118,50 @@ pub(super) async fn conclude_review(
     id: &str,
     review: &Review,
     certificate: Option<(&str, &AgencyId)>,
+    particulars: Option<&RecordMeta>,
 ) -> Result<bool, DbError> {
     let target = if certificate.is_some() {
         RecordStatus::Certified
     } else {
         RecordStatus::Rejected
     };
-    let set = "reviewed_by = $5, review_note = $6, reviewed_at = $2, certificate = $7, \
-               certified_by = $8";
-    transition(pool, id, target, set, review.at, |sql| {
-        sql.bind(&review.officer)
-            .bind(&review.note)
-            .bind(certificate.map(|c| c.0))
-            .bind(certificate.map(|c| c.1.as_str()))
-    })
-    .await
+    let mut tx = pool.begin().await?;
+    let sql = Sql::new(
+        "UPDATE records SET status = $1, updated_at = $2, reviewed_by = $5, review_note = $6, \
+         reviewed_at = $2, certificate = $7, certified_by = $8 WHERE id = $3 AND status = $4",
+    )
+    .bind(target.as_str())
+    .bind(review.at)
+    .bind(id)
+    .bind(source_of(target).as_str())
+    .bind(&review.officer)
+    .bind(&review.note)
+    .bind(certificate.map(|c| c.0))
+    .bind(certificate.map(|c| c.1.as_str()));
+    if tx.conn().execute(sql).await? != 1 {
+        return Ok(false);
+    }
+    // What the officer confirmed becomes the record's particulars (the
+    // certificate just signed covers them), and the index follows.
+    if let Some(m) = particulars {
+        tx.conn()
+            .execute(
+                Sql::new(
+                    "UPDATE records SET document_number = $1, issued_on = $2, \
+                     issuing_agency = $3, signer = $4, owner_name = $5 WHERE id = $6",
+                )
+                .bind(&m.document_number)
+                .bind(m.issued_on)
+                .bind(&m.issuing_agency)
+                .bind(&m.signer)
+                .bind(&m.owner_name)
+                .bind(id),
+            )
+            .await?;
+        search::index(&mut tx.conn(), id).await?;
+    }
+    tx.commit().await?;
+    Ok(true)
 }
 
 pub(super) async fn withdraw(

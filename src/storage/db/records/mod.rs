@@ -12,7 +12,7 @@ use super::exec::{Conn, Sql, placeholders};
 use super::rows::{PAGE_COLUMNS, PageRow, RECORD_COLUMNS, RecordRow};
 use super::{Database, DbError};
 use crate::domain::{
-    AgencyId, DocumentKind, DossierCode, NewRecord, Page, Record, RecordStatus, Review,
+    AgencyId, DocumentKind, DossierCode, NewRecord, Page, Record, RecordMeta, RecordStatus, Review,
     Sha256Digest, SubjectId, TextSource,
 };
 
@@ -74,13 +74,16 @@ pub trait RecordRepo: Send + Sync {
     async fn records_with_file(&self, digest: &Sha256Digest) -> Result<Vec<Record>, DbError>;
 
     /// Ends a record's review: `certificate` (JWS, signing agency) certifies
-    /// it, none rejects it. Only from `pending_review`: false when the record
-    /// is in any other state (or does not exist), and nothing changes.
+    /// it, none rejects it; `particulars`, when given, are what the officer
+    /// confirmed (number, issue date, agency, signer, owner's name). Only
+    /// from `pending_review`: false when the record is in any other state
+    /// (or does not exist), and nothing changes.
     async fn conclude_review(
         &self,
         record_id: &str,
         review: &Review,
         certificate: Option<(&str, &AgencyId)>,
+        particulars: Option<&RecordMeta>,
     ) -> Result<bool, DbError>;
 
     /// Revokes (or, with `superseded_by`, supersedes) a certified record,
@@ -309,8 +312,9 @@ impl RecordRepo for Database {
         record_id: &str,
         review: &Review,
         certificate: Option<(&str, &AgencyId)>,
+        particulars: Option<&RecordMeta>,
     ) -> Result<bool, DbError> {
-        changes::conclude_review(&self.pool, record_id, review, certificate).await
+        changes::conclude_review(&self.pool, record_id, review, certificate, particulars).await
     }
 
     async fn withdraw(

@@ -1,0 +1,430 @@
+//! The search index: one row per digitised record, its particulars and its
+//! pages' text as `text::search` folds them, written in the transaction that
+//! makes the text visible (the end of digitisation, a review that confirms
+//! particulars) and rebuilt by `sohoa reindex`. SQLite keeps it in FTS5,
+//! PostgreSQL in tsvector columns with GIN indexes; the words are the same
+//! ASCII tokens in both, so both find the same records.
+
+use async_trait::async_trait;
+use chrono::NaiveDate;
+use sqlx::AssertSqlSafe;
+
+use super::exec::{Conn, Sql};
+use super::{Database, DbError};
+use crate::domain::particulars::Suggestions;
+use crate::domain::{DocumentKind, RecordStatus, SubjectId};
+use crate::text::search::{Indexed, Query};
+
+/// How hits are ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Order {
+    /// Exact matches first (for a query typed with marks), then by rank,
+    /// then newest. Paged by offset.
+    Relevance,
+    /// Newest first. Paged by the last record id seen.
+    Newest,
+}
+
+/// A search, as the index runs it.
+#[derive(Debug, Clone)]
+pub struct SearchQuery {
+    pub query: Query,
+    pub kind: Option<DocumentKind>,
+    pub subject: Option<SubjectId>,
+    pub status: Option<RecordStatus>,
+    pub issued_from: Option<NaiveDate>,
+    pub issued_to: Option<NaiveDate>,
+    pub order: Order,
+    /// Relevance: hits to skip.
+    pub offset: u32,
+    /// Newest: only records older than this id.
+    pub before: Option<String>,
+    pub limit: u32,
+}
+
+#[async_trait]
+pub trait SearchRepo: Send + Sync {
+    /// Ids of the records matching, in order, at most `limit`.
+    async fn search(&self, query: &SearchQuery) -> Result<Vec<String>, DbError>;
+
+    /// Rewrites the index rows of these records from what is stored; the
+    /// number written (records still processing have no text to index).
+    async fn reindex(&self, ids: &[String]) -> Result<u64, DbError>;
+
+    /// Replaces a record's suggested particulars (`sohoa reindex --suggestions`).
+    async fn set_suggestions(&self, id: &str, suggestions: &Suggestions) -> Result<(), DbError>;
+
+    /// Record ids after `after`, oldest first, `n` at most: what reindex walks.
+    async fn record_ids(&self, after: Option<&str>, n: u32) -> Result<Vec<String>, DbError>;
+}
+
+#[derive(sqlx::FromRow)]
+struct Source {
+    kind: String,
+    status: String,
+    document_number: Option<String>,
+    issuing_agency: Option<String>,
+    signer: Option<String>,
+    owner_name: Option<String>,
+    issued_on: Option<NaiveDate>,
+    suggestions: Option<String>,
+}
+
+/// Writes record `id`'s index row from its stored particulars and text,
+/// inside the caller's transaction. A record still processing is left out.
+pub(super) async fn index(conn: &mut Conn<'_>, id: &str) -> Result<bool, DbError> {
+    let source: Option<Source> = conn
+        .fetch_optional(
+            Sql::new(
+                "SELECT kind, status, document_number, issuing_agency, signer, owner_name, \
+                 issued_on, suggestions FROM records WHERE id = $1",
+            )
+            .bind(id),
+        )
+        .await?;
+    let Some(source) = source else {
+        return Ok(false);
+    };
+    if source.status == RecordStatus::Processing.as_str() {
+        return Ok(false);
+    }
+    let suggestions: Suggestions = source
+        .suggestions
+        .as_deref()
+        .and_then(|j| serde_json::from_str(j).ok())
+        .unwrap_or_default();
+    let label = source
+        .kind
+        .parse::<DocumentKind>()
+        .map(|k| k.label_vi())
+        .unwrap_or("");
+    let mut particulars: Vec<&str> = vec![label];
+    particulars.extend(
+        [
+            &source.document_number,
+            &source.issuing_agency,
+            &source.signer,
+            &source.owner_name,
+        ]
+        .into_iter()
+        .flatten()
+        .map(String::as_str),
+    );
+    particulars.extend(suggestions.values().map(|s| s.value.as_str()));
+    let issued_on = source.issued_on.or_else(|| {
+        suggestions
+            .get("issued_on")
+            .and_then(|s| s.value.parse().ok())
+    });
+    let texts: Vec<(Option<String>,)> = conn
+        .fetch_all(Sql::new("SELECT ocr_text FROM pages WHERE record_id = $1 ORDER BY n").bind(id))
+        .await?;
+    let particulars = Indexed::of(particulars);
+    let body = Indexed::of(texts.iter().filter_map(|(t,)| t.as_deref()));
+    let exact = [particulars.exact.as_str(), body.exact.as_str()].join(" ");
+    if matches!(conn, Conn::Sqlite(_)) {
+        {
+            conn.execute(
+                Sql::new(
+                    "INSERT INTO search_rows (record_id, issued_on) VALUES ($1, $2) \
+                     ON CONFLICT (record_id) DO UPDATE SET issued_on = excluded.issued_on",
+                )
+                .bind(id)
+                .bind(issued_on),
+            )
+            .await?;
+            let (n,): (i64,) = conn
+                .fetch_one(Sql::new("SELECT n FROM search_rows WHERE record_id = $1").bind(id))
+                .await?;
+            conn.execute(Sql::new("DELETE FROM record_search WHERE rowid = $1").bind(n))
+                .await?;
+            conn.execute(
+                Sql::new(
+                    "INSERT INTO record_search (rowid, particulars, body, exact) \
+                     VALUES ($1, $2, $3, $4)",
+                )
+                .bind(n)
+                .bind(particulars.folded)
+                .bind(body.folded)
+                .bind(exact),
+            )
+            .await?;
+        }
+    } else {
+        {
+            conn.execute(
+                Sql::new(
+                    "INSERT INTO record_search (record_id, issued_on, particulars, body, exact) \
+                     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (record_id) DO UPDATE SET \
+                     issued_on = excluded.issued_on, particulars = excluded.particulars, \
+                     body = excluded.body, exact = excluded.exact",
+                )
+                .bind(id)
+                .bind(issued_on)
+                .bind(particulars.folded)
+                .bind(body.folded)
+                .bind(exact),
+            )
+            .await?;
+        }
+    }
+    Ok(true)
+}
+
+/// The filters both backends share; binds $2 to $6.
+const FILTERS: &str = "($2 IS NULL OR r.kind = $2) AND ($3 IS NULL OR r.subject_id = $3) \
+     AND ($4 IS NULL OR r.status = $4) AND ($5 IS NULL OR i.issued_on >= $5) \
+     AND ($6 IS NULL OR i.issued_on <= $6)";
+
+#[async_trait]
+impl SearchRepo for Database {
+    async fn search(&self, q: &SearchQuery) -> Result<Vec<String>, DbError> {
+        let mut held = self.pool.acquire().await?;
+        let mut conn = held.conn();
+        let sqlite = matches!(conn, Conn::Sqlite(_));
+        let (matches, exact) = if sqlite {
+            (q.query.fts5(false), q.query.fts5(true))
+        } else {
+            (q.query.tsquery(false), q.query.tsquery(true))
+        };
+        let (from, first) = if sqlite {
+            (
+                "FROM record_search s JOIN search_rows i ON i.n = s.rowid \
+                 JOIN records r ON r.id = i.record_id WHERE record_search MATCH $1",
+                "s.rowid IN (SELECT rowid FROM record_search WHERE record_search MATCH $7)",
+            )
+        } else {
+            (
+                "FROM record_search s JOIN records r ON r.id = s.record_id \
+                 CROSS JOIN LATERAL (SELECT s.issued_on) i \
+                 WHERE s.words @@ to_tsquery('simple', $1)",
+                "s.exact_words @@ to_tsquery('simple', $7)",
+            )
+        };
+        let rank = if sqlite {
+            "bm25(record_search, 4.0, 1.0, 0.0)"
+        } else {
+            "-ts_rank(s.words, to_tsquery('simple', $1))"
+        };
+        let sql = match q.order {
+            Order::Relevance => Sql::new(AssertSqlSafe(format!(
+                "SELECT r.id {from} AND {FILTERS} \
+                 ORDER BY CASE WHEN $8 AND {first} THEN 0 ELSE 1 END, {rank}, r.id DESC \
+                 LIMIT $9 OFFSET $10"
+            )))
+            .bind(matches)
+            .bind(q.kind.map(|k| k.code()))
+            .bind(q.subject.as_ref().map(|s| s.as_str()))
+            .bind(q.status.map(|s| s.as_str()))
+            .bind(q.issued_from)
+            .bind(q.issued_to)
+            .bind(exact)
+            .bind(q.query.marked)
+            .bind(q.limit)
+            .bind(q.offset),
+            Order::Newest => Sql::new(AssertSqlSafe(format!(
+                "SELECT r.id {from} AND {FILTERS} AND ($7 IS NULL OR r.id < $7) \
+                 ORDER BY r.id DESC LIMIT $8"
+            )))
+            .bind(matches)
+            .bind(q.kind.map(|k| k.code()))
+            .bind(q.subject.as_ref().map(|s| s.as_str()))
+            .bind(q.status.map(|s| s.as_str()))
+            .bind(q.issued_from)
+            .bind(q.issued_to)
+            .bind(&q.before)
+            .bind(q.limit),
+        };
+        let rows: Vec<(String,)> = conn.fetch_all(sql).await?;
+        Ok(rows.into_iter().map(|(id,)| id).collect())
+    }
+
+    async fn reindex(&self, ids: &[String]) -> Result<u64, DbError> {
+        let mut tx = self.pool.begin().await?;
+        let mut written = 0;
+        for id in ids {
+            if index(&mut tx.conn(), id).await? {
+                written += 1;
+            }
+        }
+        tx.commit().await?;
+        Ok(written)
+    }
+
+    async fn set_suggestions(&self, id: &str, suggestions: &Suggestions) -> Result<(), DbError> {
+        self.pool
+            .execute(
+                Sql::new("UPDATE records SET suggestions = $1 WHERE id = $2")
+                    .bind(serde_json::to_string(suggestions).ok())
+                    .bind(id),
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn record_ids(&self, after: Option<&str>, n: u32) -> Result<Vec<String>, DbError> {
+        let rows: Vec<(String,)> = self
+            .pool
+            .fetch_all(
+                Sql::new(
+                    "SELECT id FROM records WHERE ($1 IS NULL OR id > $1) ORDER BY id LIMIT $2",
+                )
+                .bind(after)
+                .bind(n),
+            )
+            .await?;
+        Ok(rows.into_iter().map(|(id,)| id).collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::storage::db::{Database, sqlite};
+
+    async fn db() -> Database {
+        let dir = tempfile::tempdir().unwrap().keep();
+        let url = format!("sqlite://{}", dir.join("sohoa.db").display());
+        Database {
+            pool: sqlite::open(&url).await.unwrap(),
+        }
+    }
+
+    /// Stores a digitised record of `subject` with `text` as its one page
+    /// and indexes it; its id (ids are in the order of calls).
+    async fn paper(db: &Database, subject: &str, kind: &str, number: &str, text: &str) -> String {
+        let id = uuid::Uuid::now_v7().to_string();
+        let now = chrono::Utc::now();
+        db.pool
+            .execute(
+                Sql::new(
+                    "INSERT INTO records (id, subject_id, kind, status, document_number, \
+                     fingerprint, created_by, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $1, 'test', $6, $6)",
+                )
+                .bind(&id)
+                .bind(subject)
+                .bind(kind)
+                .bind(RecordStatus::PendingReview.as_str())
+                .bind(number)
+                .bind(now),
+            )
+            .await
+            .unwrap();
+        db.pool
+            .execute(
+                Sql::new(
+                    "INSERT INTO pages (record_id, n, sha256, bytes, content_type, file_page, \
+                     width, height, ocr_text) VALUES ($1, 1, $1, 1, 'image/png', 1, 1, 1, $2)",
+                )
+                .bind(&id)
+                .bind(text),
+            )
+            .await
+            .unwrap();
+        assert_eq!(db.reindex(std::slice::from_ref(&id)).await.unwrap(), 1);
+        id
+    }
+
+    fn query(q: &str, order: Order) -> SearchQuery {
+        SearchQuery {
+            query: Query::parse(q).unwrap(),
+            kind: None,
+            subject: None,
+            status: None,
+            issued_from: None,
+            issued_to: None,
+            order,
+            offset: 0,
+            before: None,
+            limit: 10,
+        }
+    }
+
+    async fn found(db: &Database, q: &str) -> Vec<String> {
+        db.search(&query(q, Order::Relevance)).await.unwrap()
+    }
+
+    #[tokio::test]
+    async fn vietnamese_is_found_without_its_marks_by_phrase_and_by_number() {
+        let db = db().await;
+        let an = paper(
+            &db,
+            "001090012345",
+            "marriage_status_certificate",
+            "1312/UBND-VP",
+            "Họ và tên: NGUYỄN VĂN AN\nNơi cư trú: Hồ Chí Minh",
+        )
+        .await;
+        let dinh = paper(
+            &db,
+            "034185006789",
+            "residence_confirmation",
+            "48/XNCT",
+            "Họ và tên: ĐÌNH THỊ HOA\nNơi thường trú: thôn Nam, xã Văn An",
+        )
+        .await;
+        assert_eq!(found(&db, "nguyen van an").await, [an.as_str()]);
+        assert_eq!(found(&db, "dinh").await, [dinh.as_str()]);
+        assert_eq!(found(&db, "ho chi minh").await, [an.as_str()]);
+        assert_eq!(found(&db, "1312").await, [an.as_str()]);
+        assert_eq!(found(&db, "1312/UBND-VP").await, [an.as_str()]);
+        // Both hold "van" and "an"; only one holds them as the phrase.
+        let mut both = found(&db, "van an").await;
+        both.sort();
+        assert_eq!(both.len(), 2);
+        assert_eq!(found(&db, "\"van an\" hoa").await, [dinh.as_str()]);
+        assert_eq!(found(&db, "hoa OR nguyen").await.len(), 2);
+        // The kind's label is a particular: "giay xac nhan cu tru".
+        assert_eq!(found(&db, "\"xac nhan cu tru\"").await, [dinh.as_str()]);
+        assert!(found(&db, "ubnd 48").await.is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_query_with_marks_ranks_what_is_written_so_first() {
+        let db = db().await;
+        let dinh = paper(&db, "001090012345", "other", "1/A", "Ông Đinh Văn Lâm").await;
+        let dinh_marked = paper(&db, "001090012345", "other", "2/A", "Ông Định Văn Lâm").await;
+        // Both fold to "dinh"; the marks typed decide which comes first.
+        assert_eq!(
+            found(&db, "Đinh").await,
+            [dinh.as_str(), dinh_marked.as_str()]
+        );
+        assert_eq!(
+            found(&db, "Định").await,
+            [dinh_marked.as_str(), dinh.as_str()]
+        );
+    }
+
+    #[tokio::test]
+    async fn filters_and_pages_narrow_the_hits() {
+        let db = db().await;
+        let mut ids = Vec::new();
+        for n in 0..5 {
+            let subject = if n % 2 == 0 {
+                "001090012345"
+            } else {
+                "034185006789"
+            };
+            ids.push(paper(&db, subject, "other", &format!("{n}/X"), "Giấy xác nhận").await);
+        }
+        let mut q = query("giay xac nhan", Order::Newest);
+        q.limit = 2;
+        let first = db.search(&q).await.unwrap();
+        assert_eq!(first, [ids[4].as_str(), ids[3].as_str()]);
+        q.before = Some(ids[3].clone());
+        assert_eq!(
+            db.search(&q).await.unwrap(),
+            [ids[2].as_str(), ids[1].as_str()]
+        );
+        let mut q = query("giay", Order::Relevance);
+        q.subject = Some(SubjectId::parse("034185006789").unwrap());
+        assert_eq!(db.search(&q).await.unwrap().len(), 2);
+        q.status = Some(RecordStatus::Certified);
+        assert!(db.search(&q).await.unwrap().is_empty());
+        let mut q = query("giay", Order::Relevance);
+        q.limit = 2;
+        q.offset = 4;
+        assert_eq!(db.search(&q).await.unwrap().len(), 1);
+    }
+}

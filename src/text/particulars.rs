@@ -1,0 +1,739 @@
+//! Reading a paper's particulars off its recognised text, by the rules in
+//! `particulars.toml`: labelled fields ("Họ và tên: …"), the Decree 30/2020
+//! header (agency block, "Số: …", "…, ngày … tháng … năm …") and the
+//! signer's block. Labels are matched folded; values are taken as written
+//! and must pass their type's check, so a field is right or absent.
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+use chrono::{Datelike, NaiveDate};
+use regex::Regex;
+use serde::Deserialize;
+
+use super::fold::fold;
+use super::syllable;
+use crate::domain::particulars::{Suggestion, Suggestions};
+use crate::domain::subject::SubjectKind;
+use crate::domain::{DocumentKind, SubjectId};
+
+/// A line of recognised text, as extraction reads it.
+#[derive(Debug, Clone)]
+pub struct Line {
+    /// Page number in the record, from 1.
+    pub page: u32,
+    pub text: String,
+    /// The mean confidence of its words, 0–100 (100 for a PDF's own text).
+    pub confidence: u8,
+    /// Whether any of its words was flagged doubtful.
+    pub doubtful: bool,
+}
+
+/// Below this a suggestion is not made.
+const FLOOR: f64 = 0.5;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RulesFile {
+    header: HeaderFile,
+    signer: SignerRules,
+    field: Vec<FieldFile>,
+    #[serde(default)]
+    kinds: BTreeMap<String, KindRules>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HeaderFile {
+    lines: usize,
+    motto: Vec<String>,
+    agency_words: Vec<String>,
+    number: String,
+    date: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SignerRules {
+    capacity: Vec<String>,
+    skip: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum ValueType {
+    Name,
+    Date,
+    PersonalId,
+    TaxCode,
+    Text,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FieldFile {
+    name: String,
+    #[serde(rename = "type")]
+    kind: ValueType,
+    labels: Vec<String>,
+    #[serde(default)]
+    kinds: Vec<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct KindRules {
+    #[serde(default)]
+    skip: Vec<String>,
+}
+
+/// The rules, compiled.
+pub struct Rules {
+    header: HeaderFile,
+    number: Regex,
+    date_words: Regex,
+    signer: SignerRules,
+    /// (folded label, field index), longest label first.
+    labels: Vec<(String, usize)>,
+    fields: Vec<FieldFile>,
+    kinds: BTreeMap<String, KindRules>,
+}
+
+impl Rules {
+    fn parse(text: &str) -> Result<Self, String> {
+        let file: RulesFile = toml::from_str(text).map_err(|e| e.to_string())?;
+        let number = Regex::new(&file.header.number).map_err(|e| e.to_string())?;
+        let date_words = Regex::new(&file.header.date).map_err(|e| e.to_string())?;
+        for kind in file.kinds.keys() {
+            kind.parse::<DocumentKind>().map_err(|e| e.to_string())?;
+        }
+        let mut labels: Vec<(String, usize)> = file
+            .field
+            .iter()
+            .enumerate()
+            .flat_map(|(i, f)| f.labels.iter().map(move |l| (fold(l), i)))
+            .collect();
+        labels.sort_by_key(|(l, _)| std::cmp::Reverse(l.chars().count()));
+        Ok(Rules {
+            header: file.header,
+            number,
+            date_words,
+            signer: file.signer,
+            labels,
+            fields: file.field,
+            kinds: file.kinds,
+        })
+    }
+
+    fn skips(&self, kind: DocumentKind, field: &str) -> bool {
+        self.kinds
+            .get(kind.code())
+            .is_some_and(|k| k.skip.iter().any(|s| s == field))
+    }
+}
+
+/// The rules sohoa ships with (`particulars.toml`).
+pub fn rules() -> &'static Rules {
+    static RULES: OnceLock<Rules> = OnceLock::new();
+    RULES.get_or_init(|| {
+        Rules::parse(include_str!("particulars.toml"))
+            .expect("particulars.toml is valid (checked by its unit test)")
+    })
+}
+
+/// A line as written (NFC characters) beside its folded form, character for
+/// character, so a match in the folded text names a span of the original.
+struct Folded {
+    orig: Vec<char>,
+    folded: String,
+    /// Byte offset in `folded` of each character.
+    at: Vec<usize>,
+}
+
+impl Folded {
+    fn of(text: &str) -> Self {
+        use unicode_normalization::UnicodeNormalization;
+        let orig: Vec<char> = text.nfc().collect();
+        let mut folded = String::with_capacity(text.len());
+        let mut at = Vec::with_capacity(orig.len() + 1);
+        for c in &orig {
+            at.push(folded.len());
+            folded.push(fold(&c.to_string()).chars().next().unwrap_or(' '));
+        }
+        at.push(folded.len());
+        Folded { orig, folded, at }
+    }
+
+    /// The character index at byte `b` of the folded text.
+    fn char_at(&self, b: usize) -> usize {
+        self.at.partition_point(|&x| x < b)
+    }
+
+    fn original(&self, from_byte: usize, to_byte: usize) -> String {
+        let (a, b) = (self.char_at(from_byte), self.char_at(to_byte));
+        self.orig[a..b].iter().collect()
+    }
+
+    /// Byte offsets of `label` in the folded text, standing as whole words.
+    fn find_word(&self, label: &str, from: usize) -> Option<(usize, usize)> {
+        let hay = &self.folded;
+        let mut start = from;
+        while let Some(i) = hay.get(start..)?.find(label) {
+            let (a, b) = (start + i, start + i + label.len());
+            let before = hay[..a].chars().next_back();
+            let after = hay[b..].chars().next();
+            let boundary = |c: Option<char>| c.is_none_or(|c| !c.is_alphanumeric());
+            let label_ends_in_word = label.chars().next_back().is_some_and(char::is_alphanumeric);
+            if boundary(before) && (!label_ends_in_word || boundary(after)) {
+                return Some((a, b));
+            }
+            start = a + label.chars().next().map_or(1, char::len_utf8);
+        }
+        None
+    }
+}
+
+/// Reads the particulars of a paper of `kind` from its lines, judging dates
+/// against `today`.
+pub fn extract(kind: DocumentKind, lines: &[Line], today: NaiveDate) -> Suggestions {
+    let rules = rules();
+    let mut out = Suggestions::new();
+    let folded: Vec<Folded> = lines.iter().map(|l| Folded::of(&l.text)).collect();
+    let wanted = |f: &str| !rules.skips(kind, f);
+    // The header first: its date is the issue date, before any "ngày cấp"
+    // the body quotes of another paper.
+    header(rules, lines, &folded, today, &wanted, &mut out);
+    labelled(rules, kind, lines, &folded, today, &mut out);
+    if wanted("signer") {
+        signer(rules, lines, &folded, &mut out);
+    }
+    out
+}
+
+/// Particulars from a CCCD card's QR code (`ID|old ID|name|ddmmyyyy|sex|
+/// address|ddmmyyyy`), each field checked as the text's are; none when the
+/// text is not such a code.
+pub fn from_cccd_qr(payload: &str, today: NaiveDate) -> Suggestions {
+    let mut out = Suggestions::new();
+    let fields: Vec<&str> = payload.split('|').map(str::trim).collect();
+    if fields.len() < 7 {
+        return out;
+    }
+    let Some((id, _)) = id(fields[0], &[SubjectKind::Person]) else {
+        return out;
+    };
+    let sure = |value: String| Suggestion {
+        value,
+        confidence: 0.99,
+    };
+    let day = |d: &str| {
+        (d.len() == 8 && d.chars().all(|c| c.is_ascii_digit()))
+            .then(|| ymd(&d[4..], &d[2..4], &d[..2], today))
+            .flatten()
+    };
+    out.insert("personal_id".into(), sure(id));
+    if let Some((name, _)) = name(fields[2], false) {
+        out.insert("full_name".into(), sure(name));
+    }
+    if let Some(born) = day(fields[3]) {
+        out.insert("date_of_birth".into(), sure(born.to_string()));
+    }
+    if let Some(issued) = day(fields[6]) {
+        out.insert("issued_on".into(), sure(issued.to_string()));
+    }
+    out
+}
+
+/// `read` (from the text) with `qr`'s fields over it: a code is read exactly
+/// or not at all. A name the text gives as printed (in capitals) stays as
+/// printed when the code spells the same name.
+pub fn with_qr(mut read: Suggestions, qr: Suggestions) -> Suggestions {
+    for (field, s) in qr {
+        match read.get_mut(&field) {
+            Some(printed) if fold(&printed.value) == fold(&s.value) => {
+                printed.confidence = printed.confidence.max(s.confidence);
+            }
+            _ => {
+                read.insert(field, s);
+            }
+        }
+    }
+    read
+}
+
+fn confidence(line: &Line, factor: f64) -> f64 {
+    let doubt = if line.doubtful { 0.85 } else { 1.0 };
+    (f64::from(line.confidence.min(100)) / 100.0 * factor * doubt * 100.0).round() / 100.0
+}
+
+fn put(out: &mut Suggestions, field: &str, value: String, confidence: f64) {
+    if confidence >= FLOOR && !out.contains_key(field) {
+        out.insert(field.to_owned(), Suggestion { value, confidence });
+    }
+}
+
+fn labelled(
+    rules: &Rules,
+    kind: DocumentKind,
+    lines: &[Line],
+    folded: &[Folded],
+    today: NaiveDate,
+    out: &mut Suggestions,
+) {
+    for (i, f) in folded.iter().enumerate() {
+        for (label, field_index) in &rules.labels {
+            let field = &rules.fields[*field_index];
+            if out.contains_key(&field.name)
+                || rules.skips(kind, &field.name)
+                || (!field.kinds.is_empty() && !field.kinds.iter().any(|k| k == kind.code()))
+            {
+                continue;
+            }
+            let Some((_, end)) = f.find_word(label, 0) else {
+                continue;
+            };
+            let Some(start) = value_start(&f.folded, end) else {
+                continue;
+            };
+            // The value ends where another label begins on the same line.
+            let stop = rules
+                .labels
+                .iter()
+                .filter_map(|(l, _)| f.find_word(l, start))
+                .map(|(a, _)| a)
+                .min()
+                .unwrap_or(f.folded.len());
+            let mut value = clean(&f.original(start, stop));
+            let mut line = &lines[i];
+            if value.is_empty()
+                && let Some(next) = lines.get(i + 1)
+                && next.page == line.page
+                && !next.text.contains(':')
+            {
+                value = clean(&next.text);
+                line = next;
+            }
+            if let Some((value, factor)) = parse(field.kind, &value, today) {
+                put(out, &field.name, value, confidence(line, factor));
+            }
+        }
+    }
+}
+
+/// Where a label's value begins, past its colon or leader dots; none when
+/// the label goes on with words of its own ("họ và tên cha: …" is not "họ và tên").
+fn value_start(folded: &str, end: usize) -> Option<usize> {
+    let rest = &folded[end..];
+    let trimmed = rest.trim_start();
+    let at = end + (rest.len() - trimmed.len());
+    match trimmed.chars().next() {
+        None => Some(folded.len()),
+        // A bilingual label: "ho va ten / full name: …".
+        Some('/') => trimmed.find(':').map(|c| at + c + 1),
+        Some(c) if c.is_alphanumeric() => {
+            // No colon at all: the value follows the label directly.
+            (!trimmed.contains(':')).then_some(at)
+        }
+        Some(_) => Some(at),
+    }
+}
+
+/// A value without the leader dots, colons and spaces around it.
+fn clean(value: &str) -> String {
+    let no_leaders = value.split(['…', '·', '_']).collect::<Vec<_>>().join(" ");
+    let mut s = String::new();
+    let mut dots = 0;
+    for c in no_leaders.chars() {
+        if c == '.' {
+            dots += 1;
+            continue;
+        }
+        if dots == 1 {
+            s.push('.');
+        } else if dots > 1 {
+            s.push(' ');
+        }
+        dots = 0;
+        s.push(c);
+    }
+    if dots == 1 {
+        s.push('.');
+    }
+    let words: Vec<&str> = s.split_whitespace().collect();
+    words
+        .join(" ")
+        .trim_matches(|c: char| matches!(c, ':' | ';' | ',' | '.' | '-' | '/' | ' '))
+        .to_owned()
+}
+
+fn parse(kind: ValueType, value: &str, today: NaiveDate) -> Option<(String, f64)> {
+    match kind {
+        ValueType::Name => name(value, false),
+        ValueType::Date => date(&fold(value), today).map(|d| (d.to_string(), 0.97)),
+        ValueType::PersonalId => id(value, &[SubjectKind::Person]),
+        ValueType::TaxCode => id(value, &[SubjectKind::Organisation, SubjectKind::Branch]),
+        ValueType::Text => {
+            let letters = value.chars().filter(|c| c.is_alphabetic()).count();
+            (letters >= 2 && value.chars().count() <= 200).then(|| (value.to_owned(), 0.85))
+        }
+    }
+}
+
+/// A person's name: two to six words of Vietnamese syllables, all in
+/// capitals or all capitalised (`title_only`: capitalised only).
+fn name(value: &str, title_only: bool) -> Option<(String, f64)> {
+    let words: Vec<&str> = value.split_whitespace().collect();
+    if !(2..=6).contains(&words.len()) {
+        return None;
+    }
+    let upper = |w: &str| w.chars().all(|c| !c.is_lowercase());
+    let title = |w: &str| {
+        let mut cs = w.chars();
+        cs.next().is_some_and(char::is_uppercase) && cs.all(|c| !c.is_uppercase())
+    };
+    let all_upper = !title_only && words.iter().all(|w| upper(w));
+    if !all_upper && !words.iter().all(|w| title(w)) {
+        return None;
+    }
+    if !words
+        .iter()
+        .all(|w| w.chars().all(char::is_alphabetic) && syllable::has_syllable_letters(w))
+    {
+        return None;
+    }
+    let factor = if words.iter().all(|w| syllable::is_syllable(w)) {
+        0.95
+    } else {
+        0.7
+    };
+    Some((words.join(" "), factor))
+}
+
+/// A date as dd/mm/yyyy (or with dots or dashes) or in words, real and not
+/// in the future.
+fn date(folded: &str, today: NaiveDate) -> Option<NaiveDate> {
+    static NUMERIC: OnceLock<Regex> = OnceLock::new();
+    static WORDS: OnceLock<Regex> = OnceLock::new();
+    let numeric = NUMERIC.get_or_init(|| {
+        Regex::new(r"^([0-9]{1,2})\s*[/.\-]\s*([0-9]{1,2})\s*[/.\-]\s*([0-9]{4})\b")
+            .expect("a valid pattern")
+    });
+    let words = WORDS.get_or_init(|| {
+        Regex::new(r"^(?:ngay\s*)?([0-9]{1,2})\s+thang\s*([0-9]{1,2})\s+nam\s*([0-9]{4})\b")
+            .expect("a valid pattern")
+    });
+    let c = numeric
+        .captures(folded.trim())
+        .or_else(|| words.captures(folded.trim()))?;
+    ymd(&c[3], &c[2], &c[1], today)
+}
+
+fn ymd(y: &str, m: &str, d: &str, today: NaiveDate) -> Option<NaiveDate> {
+    let date = NaiveDate::from_ymd_opt(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?)?;
+    (date.year() >= 1900 && date <= today).then_some(date)
+}
+
+/// An ID number of one of `kinds`: its digits (spaces and dots between them
+/// dropped) must parse as one.
+fn id(value: &str, kinds: &[SubjectKind]) -> Option<(String, f64)> {
+    let run: String = value
+        .chars()
+        .skip_while(|c| !c.is_ascii_digit())
+        .take_while(|c| c.is_ascii_digit() || matches!(c, ' ' | '.' | '-'))
+        .filter(|c| c.is_ascii_digit() || *c == '-')
+        .collect();
+    let id = SubjectId::parse(run.trim_matches('-')).ok()?;
+    kinds
+        .contains(&id.kind())
+        .then(|| (id.as_str().to_owned(), 1.0))
+}
+
+fn header(
+    rules: &Rules,
+    lines: &[Line],
+    folded: &[Folded],
+    today: NaiveDate,
+    wanted: &dyn Fn(&str) -> bool,
+    out: &mut Suggestions,
+) {
+    let Some(first) = lines.first().map(|l| l.page) else {
+        return;
+    };
+    let head: Vec<usize> = (0..lines.len())
+        .filter(|&i| lines[i].page == first)
+        .take(rules.header.lines)
+        .collect();
+    let mut number_line = None;
+    for &i in &head {
+        let f = &folded[i];
+        if number_line.is_none()
+            && let Some(c) = rules.number.captures(&f.folded)
+        {
+            let m = c.get(1).expect("group 1");
+            let value = f.original(m.start(), m.end());
+            number_line = Some(i);
+            if wanted("document_number") {
+                put(out, "document_number", value, confidence(&lines[i], 0.9));
+            }
+        }
+        if wanted("issued_on")
+            && !out.contains_key("issued_on")
+            && let Some(c) = rules.date_words.captures(&f.folded)
+            && let Some(d) = ymd(&c[3], &c[2], &c[1], today)
+        {
+            put(out, "issued_on", d.to_string(), confidence(&lines[i], 0.95));
+        }
+    }
+    if !wanted("issuing_agency") {
+        return;
+    }
+    let before = head
+        .iter()
+        .copied()
+        .filter(|&i| number_line.is_none_or(|n| i < n));
+    let mut agency = None;
+    for i in before {
+        let f = &folded[i];
+        let cut = rules
+            .header
+            .motto
+            .iter()
+            .filter_map(|m| f.folded.find(m.as_str()))
+            .min()
+            .unwrap_or(f.folded.len());
+        let value = clean(&f.original(0, cut));
+        let v = fold(&value);
+        let starts = rules.header.agency_words.iter().any(|w| {
+            v.strip_prefix(w.as_str())
+                .is_some_and(|rest| rest.starts_with(' '))
+        });
+        let letters: Vec<char> = value.chars().filter(|c| c.is_alphabetic()).collect();
+        let capitals = letters.iter().filter(|c| c.is_uppercase()).count();
+        if starts && value.split_whitespace().count() >= 2 && capitals * 10 >= letters.len() * 9 {
+            agency = Some((value, i));
+        }
+    }
+    if let Some((value, i)) = agency {
+        put(out, "issuing_agency", value, confidence(&lines[i], 0.85));
+    }
+}
+
+fn signer(rules: &Rules, lines: &[Line], folded: &[Folded], out: &mut Suggestions) {
+    let capacity = |f: &Folded, line: &Line| {
+        let t = f.folded.trim_start();
+        let letters: Vec<char> = line.text.chars().filter(|c| c.is_alphabetic()).collect();
+        let capitals = letters.iter().filter(|c| c.is_uppercase()).count();
+        !letters.is_empty()
+            && capitals * 10 >= letters.len() * 8
+            && rules.signer.capacity.iter().any(|w| {
+                t.strip_prefix(w.as_str()).is_some_and(|rest| {
+                    w.ends_with('.') || rest.is_empty() || rest.starts_with(' ')
+                })
+            })
+    };
+    let Some(last_page) = lines.last().map(|l| l.page) else {
+        return;
+    };
+    let Some(from) = (0..lines.len())
+        .rev()
+        .filter(|&i| lines[i].page == last_page)
+        .find(|&i| capacity(&folded[i], &lines[i]))
+    else {
+        return;
+    };
+    for i in from + 1..lines.len().min(from + 10) {
+        let f = &folded[i];
+        if rules
+            .signer
+            .skip
+            .iter()
+            .any(|s| f.find_word(s, 0).is_some())
+            || capacity(f, &lines[i])
+        {
+            continue;
+        }
+        // The longest run of capitalised words on the line is the name.
+        let words: Vec<&str> = lines[i].text.split_whitespace().collect();
+        let mut best: Option<(String, f64)> = None;
+        for a in 0..words.len() {
+            for b in (a + 2..=words.len().min(a + 5)).rev() {
+                if let Some(found) = name(&words[a..b].join(" "), true) {
+                    if best
+                        .as_ref()
+                        .is_none_or(|(v, _)| v.split(' ').count() < b - a)
+                    {
+                        best = Some(found);
+                    }
+                    break;
+                }
+            }
+        }
+        if let Some((value, factor)) = best {
+            put(out, "signer", value, confidence(&lines[i], factor * 0.95));
+            return;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(text: &str) -> Vec<Line> {
+        text.lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| Line {
+                page: 1,
+                text: l.trim().into(),
+                confidence: 95,
+                doubtful: false,
+            })
+            .collect()
+    }
+
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 12, 3).unwrap()
+    }
+
+    fn values(s: &Suggestions) -> BTreeMap<&str, &str> {
+        s.iter()
+            .map(|(k, v)| (k.as_str(), v.value.as_str()))
+            .collect()
+    }
+
+    #[test]
+    fn the_shipped_rules_parse() {
+        Rules::parse(include_str!("particulars.toml")).unwrap();
+        assert!(rules().labels.len() > 20);
+    }
+
+    const MARRIAGE: &str = "
+        UBND THÀNH PHỐ HÀ NỘI
+        CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM
+        UBND PHƯỜNG LÁNG HẠ Độc lập - Tự do - Hạnh phúc
+        Số: 125/UBND-TP Hà Nội, ngày 05 tháng 3 năm 2024
+        GIẤY XÁC NHẬN TÌNH TRẠNG HÔN NHÂN
+        Họ và tên: ............ NGUYỄN VĂN AN
+        Ngày, tháng, năm sinh: .......... 15/03/1990
+        Số định danh cá nhân: ....... 001090012345
+        Nơi cư trú: số 8 phố Láng Hạ, quận Đống Đa
+        Giấy này được cấp để làm thủ tục đăng ký kết hôn.
+        TM. ỦY BAN NHÂN DÂN
+        KT. CHỦ TỊCH
+        Nơi nhận:
+        PHÓ CHỦ TỊCH
+        - Như trên;
+        - Lưu: VT.
+        Trần Văn Bình
+    ";
+
+    #[test]
+    fn a_decree_30_paper_gives_its_header_body_and_signer() {
+        let s = extract(
+            DocumentKind::MarriageStatusCertificate,
+            &lines(MARRIAGE),
+            today(),
+        );
+        let v = values(&s);
+        assert_eq!(v["document_number"], "125/UBND-TP");
+        assert_eq!(v["issued_on"], "2024-03-05");
+        assert_eq!(v["issuing_agency"], "UBND PHƯỜNG LÁNG HẠ");
+        assert_eq!(v["signer"], "Trần Văn Bình");
+        assert_eq!(v["full_name"], "NGUYỄN VĂN AN");
+        assert_eq!(v["date_of_birth"], "1990-03-15");
+        assert_eq!(v["personal_id"], "001090012345");
+        assert!(
+            s.values()
+                .all(|x| x.confidence > 0.5 && x.confidence <= 1.0)
+        );
+    }
+
+    #[test]
+    fn a_card_gives_its_owner_but_no_header() {
+        let card = "
+            CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM
+            CĂN CƯỚC CÔNG DÂN
+            Số / No.: 001090012345
+            Họ và tên / Full name:
+            NGUYỄN VĂN AN
+            Ngày sinh / Date of birth: 15/03/1990 Giới tính / Sex: Nam
+        ";
+        let v = extract(DocumentKind::Cccd, &lines(card), today());
+        let v = values(&v);
+        assert_eq!(v["personal_id"], "001090012345");
+        assert_eq!(v["full_name"], "NGUYỄN VĂN AN");
+        assert_eq!(v["date_of_birth"], "1990-03-15");
+        assert!(!v.contains_key("document_number"));
+    }
+
+    #[test]
+    fn values_that_fail_their_check_are_left_out_not_guessed() {
+        let text = "
+            Họ, chữ đệm, tên người mẹ: TRẦN THỊ BÌNH
+            Ngày sinh: 31/02/1990
+            Số định danh cá nhân: 000090012345
+            Mã số doanh nghiệp: 0100109107
+            Họ và tên: nguyễn 3 an
+        ";
+        let s = extract(DocumentKind::BusinessRegistration, &lines(text), today());
+        assert!(s.is_empty(), "{s:?}");
+    }
+
+    #[test]
+    fn a_business_paper_gives_its_company_and_tax_code() {
+        let text = "
+            Tên công ty: CÔNG TY TNHH CƠ KHÍ ĐÔNG ANH
+            Mã số doanh nghiệp: 0100109106
+        ";
+        let s = extract(DocumentKind::BusinessRegistration, &lines(text), today());
+        let v = values(&s);
+        assert_eq!(v["company_name"], "CÔNG TY TNHH CƠ KHÍ ĐÔNG ANH");
+        assert_eq!(v["tax_code"], "0100109106");
+        // The same labels on another kind are not read.
+        let s = extract(DocumentKind::Other, &lines(text), today());
+        assert!(!s.contains_key("tax_code"));
+    }
+
+    #[test]
+    fn a_cards_qr_code_is_the_strongest_suggestion() {
+        let qr = from_cccd_qr(
+            "001090012345|123456789|Nguyễn Văn An|15031990|Nam|8 Láng Hạ, Đống Đa, Hà Nội|01012022",
+            today(),
+        );
+        let v = values(&qr);
+        assert_eq!(v["personal_id"], "001090012345");
+        assert_eq!(v["full_name"], "Nguyễn Văn An");
+        assert_eq!(v["date_of_birth"], "1990-03-15");
+        assert_eq!(v["issued_on"], "2022-01-01");
+        let mut read = Suggestions::new();
+        for (field, value) in [
+            ("full_name", "NGUYỄN VĂN AN"),
+            ("personal_id", "001090012346"),
+        ] {
+            read.insert(
+                field.into(),
+                Suggestion {
+                    value: value.into(),
+                    confidence: 0.7,
+                },
+            );
+        }
+        let merged = with_qr(read, qr);
+        assert_eq!(merged["full_name"].value, "NGUYỄN VĂN AN");
+        assert_eq!(merged["full_name"].confidence, 0.99);
+        assert_eq!(merged["personal_id"].value, "001090012345");
+        assert!(from_cccd_qr("https://example.org", today()).is_empty());
+        assert!(from_cccd_qr("123|4|A B|1|2|3|4", today()).is_empty());
+    }
+
+    #[test]
+    fn a_future_issue_date_is_not_suggested() {
+        let s = extract(
+            DocumentKind::Other,
+            &lines("Số: 9/QĐ\nHuế, ngày 10 tháng 11 năm 2027"),
+            today(),
+        );
+        assert!(!s.contains_key("issued_on"));
+        assert_eq!(values(&s)["document_number"], "9/QĐ");
+    }
+}
