@@ -4,7 +4,8 @@
 #               on the embedded stack (SQLite, folder) and the distributed one (PostgreSQL, Garage)
 # Others: make bench (throughput and latency figures), make bench-ocr (reading real
 # captures against tesseract and OCRmyPDF), make bench-ledger (the access ledger under load),
-# make bench-uploads (memory with uploads in flight), make fuzz (the decoders and
+# make bench-uploads (memory with uploads in flight), make bench-search (search over
+# 100,000 records), make bench-particulars (particulars read off real captures), make fuzz (the decoders and
 # the upload body under libFuzzer, 10 minutes each),
 # make crash-test (50 rounds of SIGKILL under uploads), make fixtures, make build.
 
@@ -14,7 +15,7 @@ PYTHON ?= $(shell test -x /usr/bin/python3 && echo /usr/bin/python3 || echo pyth
 SOHOA_LISTEN ?= 127.0.0.1:8080
 export SOHOA_LISTEN
 
-.PHONY: run test deps test-deps build lint bench bench-ocr bench-ledger bench-uploads fuzz bench-scale-out crash-test fixtures clean
+.PHONY: run test deps test-deps build lint bench bench-ocr bench-ledger bench-uploads bench-search bench-particulars fuzz bench-scale-out crash-test fixtures clean
 
 run: deps
 	$(CARGO) build --release
@@ -52,6 +53,18 @@ bench-ledger: test-deps
 	command -v wrk >/dev/null || (apt-get update && apt-get install -y wrk)
 	$(CARGO) build --release
 	$(PYTHON) bench/ledger.py
+
+# Search over 100,000 generated records, SQLite (FTS5) and PostgreSQL (GIN):
+# index build rate and query latency.
+bench-search: test-deps
+	$(CARGO) build --release
+	$(PYTHON) bench/search.py
+
+# Particulars read off every capture of the fixture generator: fields right,
+# wrong and absent, and the time extraction adds to reading.
+bench-particulars: test-deps
+	$(CARGO) build --release
+	$(PYTHON) bench/particulars.py
 
 # Peak memory with 50 uploads of 1 MB and 10 of 80 MB in flight at once.
 bench-uploads: test-deps

@@ -128,9 +128,9 @@ pub fn document_json() -> Result<serde_json::Value, serde_json::Error> {
         }
     }
     use crate::domain::text::{
-        PARAGRAPH_PATTERN, REQUIRED_LINE_PATTERN, REQUIRED_PARAGRAPH_PATTERN,
+        LINE_PATTERN, PARAGRAPH_PATTERN, REQUIRED_LINE_PATTERN, REQUIRED_PARAGRAPH_PATTERN,
     };
-    let fields: [(&str, &str, &str, Option<usize>); 5] = [
+    let fields: [(&str, &str, &str, Option<usize>); 9] = [
         ("ReuseCheck", "dossier_code", DOSSIER_CODE_PATTERN, None),
         (
             "OpenDossier",
@@ -155,6 +155,30 @@ pub fn document_json() -> Result<serde_json::Value, serde_json::Error> {
             "note",
             PARAGRAPH_PATTERN,
             Some(crate::ops::review::MAX_NOTE),
+        ),
+        (
+            "ReviewParticulars",
+            "document_number",
+            LINE_PATTERN,
+            Some(crate::ops::review::MAX_PARTICULAR),
+        ),
+        (
+            "ReviewParticulars",
+            "issuing_agency",
+            LINE_PATTERN,
+            Some(crate::ops::review::MAX_PARTICULAR),
+        ),
+        (
+            "ReviewParticulars",
+            "signer",
+            LINE_PATTERN,
+            Some(crate::ops::review::MAX_PARTICULAR),
+        ),
+        (
+            "ReviewParticulars",
+            "owner_name",
+            LINE_PATTERN,
+            Some(crate::ops::review::MAX_PARTICULAR),
         ),
     ];
     for (schema, field, pattern, max) in fields {

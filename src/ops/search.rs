@@ -160,12 +160,7 @@ pub async fn search(
     let purpose = purpose(actor, given_purpose)?;
     let query = parse(request)?;
     let ids = cx.repo.search(&query).await?;
-    let mut records = Vec::with_capacity(ids.len());
-    for id in &ids {
-        if let Some(record) = cx.repo.record(id).await? {
-            records.push(record);
-        }
-    }
+    let records = cx.repo.hits(&ids).await?;
     // Every hit is a read of its owner's papers: logged, all in one group
     // commit, before any is returned.
     let reader = actor.reader();

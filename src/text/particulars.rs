@@ -37,6 +37,7 @@ const FLOOR: f64 = 0.5;
 struct RulesFile {
     header: HeaderFile,
     signer: SignerRules,
+    names: NamesFile,
     field: Vec<FieldFile>,
     #[serde(default)]
     kinds: BTreeMap<String, KindRules>,
@@ -57,6 +58,12 @@ struct HeaderFile {
 struct SignerRules {
     capacity: Vec<String>,
     skip: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NamesFile {
+    surnames: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -97,6 +104,8 @@ pub struct Rules {
     labels: Vec<(String, usize)>,
     fields: Vec<FieldFile>,
     kinds: BTreeMap<String, KindRules>,
+    /// Surnames by their folded letters.
+    surnames: BTreeMap<String, Vec<String>>,
 }
 
 impl Rules {
@@ -114,7 +123,15 @@ impl Rules {
             .flat_map(|(i, f)| f.labels.iter().map(move |l| (fold(l), i)))
             .collect();
         labels.sort_by_key(|(l, _)| std::cmp::Reverse(l.chars().count()));
+        let mut surnames: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for s in file.names.surnames {
+            let spelled = surnames.entry(fold(&s)).or_default();
+            if !spelled.contains(&s) {
+                spelled.push(s);
+            }
+        }
         Ok(Rules {
+            surnames,
             header: file.header,
             number,
             date_words,
@@ -232,8 +249,8 @@ pub fn from_cccd_qr(payload: &str, today: NaiveDate) -> Suggestions {
             .flatten()
     };
     out.insert("personal_id".into(), sure(id));
-    if let Some((name, _)) = name(fields[2], false) {
-        out.insert("full_name".into(), sure(name));
+    if let Some(name) = name(rules(), fields[2], false) {
+        out.insert("full_name".into(), sure(name.value));
     }
     if let Some(born) = day(fields[3]) {
         out.insert("date_of_birth".into(), sure(born.to_string()));
@@ -313,7 +330,7 @@ fn labelled(
                 value = clean(&next.text);
                 line = next;
             }
-            if let Some((value, factor)) = parse(field.kind, &value, today) {
+            if let Some((value, factor)) = parse(rules, field.kind, &value, today) {
                 put(out, &field.name, value, confidence(line, factor));
             }
         }
@@ -366,9 +383,9 @@ fn clean(value: &str) -> String {
         .to_owned()
 }
 
-fn parse(kind: ValueType, value: &str, today: NaiveDate) -> Option<(String, f64)> {
+fn parse(rules: &Rules, kind: ValueType, value: &str, today: NaiveDate) -> Option<(String, f64)> {
     match kind {
-        ValueType::Name => name(value, false),
+        ValueType::Name => name(rules, value, false).map(|n| (n.value, n.factor)),
         ValueType::Date => date(&fold(value), today).map(|d| (d.to_string(), 0.97)),
         ValueType::PersonalId => id(value, &[SubjectKind::Person]),
         ValueType::TaxCode => id(value, &[SubjectKind::Organisation, SubjectKind::Branch]),
@@ -379,10 +396,19 @@ fn parse(kind: ValueType, value: &str, today: NaiveDate) -> Option<(String, f64)
     }
 }
 
+/// A person's name as read.
+struct Name {
+    value: String,
+    factor: f64,
+    /// Its first word is a known surname.
+    surname: bool,
+}
+
 /// A person's name: two to six words of Vietnamese syllables, all in
-/// capitals or all capitalised (`title_only`: capitalised only).
-fn name(value: &str, title_only: bool) -> Option<(String, f64)> {
-    let words: Vec<&str> = value.split_whitespace().collect();
+/// capitals or all capitalised (`title_only`: capitalised only). A first
+/// word with a surname's letters but other marks is given the surname's.
+fn name(rules: &Rules, value: &str, title_only: bool) -> Option<Name> {
+    let mut words: Vec<String> = value.split_whitespace().map(str::to_owned).collect();
     if !(2..=6).contains(&words.len()) {
         return None;
     }
@@ -391,6 +417,21 @@ fn name(value: &str, title_only: bool) -> Option<(String, f64)> {
         let mut cs = w.chars();
         cs.next().is_some_and(char::is_uppercase) && cs.all(|c| !c.is_uppercase())
     };
+    // A first word with a surname's letters, whatever marks the OCR gave
+    // it ("Hoäng", "Hoằng"), is that surname when only one has them.
+    let spelled = rules.surnames.get(&fold(&words[0]));
+    let surname = spelled.is_some();
+    let mut repaired = false;
+    if let Some([only]) = spelled.map(Vec::as_slice)
+        && words[0].to_lowercase() != only.to_lowercase()
+    {
+        words[0] = if upper(&words[0]) && words.len() > 1 && upper(&words[1]) {
+            only.to_uppercase()
+        } else {
+            only.clone()
+        };
+        repaired = true;
+    }
     let all_upper = !title_only && words.iter().all(|w| upper(w));
     if !all_upper && !words.iter().all(|w| title(w)) {
         return None;
@@ -401,12 +442,22 @@ fn name(value: &str, title_only: bool) -> Option<(String, f64)> {
     {
         return None;
     }
-    let factor = if words.iter().all(|w| syllable::is_syllable(w)) {
+    let mut factor = if words.iter().all(|w| syllable::is_syllable(w)) {
         0.95
     } else {
         0.7
     };
-    Some((words.join(" "), factor))
+    if repaired {
+        factor *= 0.9;
+    }
+    if !surname {
+        factor *= 0.9;
+    }
+    Some(Name {
+        value: words.join(" "),
+        factor,
+        surname,
+    })
 }
 
 /// A date as dd/mm/yyyy (or with dots or dashes) or in words, real and not
@@ -537,7 +588,7 @@ fn signer(rules: &Rules, lines: &[Line], folded: &[Folded], out: &mut Suggestion
     let Some(from) = (0..lines.len())
         .rev()
         .filter(|&i| lines[i].page == last_page)
-        .find(|&i| capacity(&folded[i], &lines[i]))
+        .find(|&i| capacity(&folded[i], &lines[i]) || folded[i].find_word("noi nhan", 0).is_some())
     else {
         return;
     };
@@ -552,22 +603,17 @@ fn signer(rules: &Rules, lines: &[Line], folded: &[Folded], out: &mut Suggestion
         {
             continue;
         }
-        // The longest run of capitalised words on the line is the name.
-        let words: Vec<&str> = lines[i].text.split_whitespace().collect();
-        let mut best: Option<(String, f64)> = None;
-        for a in 0..words.len() {
-            for b in (a + 2..=words.len().min(a + 5)).rev() {
-                if let Some(found) = name(&words[a..b].join(" "), true) {
-                    if best
-                        .as_ref()
-                        .is_none_or(|(v, _)| v.split(' ').count() < b - a)
-                    {
-                        best = Some(found);
-                    }
-                    break;
-                }
-            }
-        }
+        // The whole line is the name (marks of the signature or seal
+        // around it aside), and it begins with a surname.
+        let words: Vec<&str> = lines[i]
+            .text
+            .split_whitespace()
+            .map(|w| w.trim_matches(|c: char| !c.is_alphabetic()))
+            .filter(|w| !w.is_empty())
+            .collect();
+        let best = name(rules, &words.join(" "), true)
+            .filter(|n| n.surname)
+            .map(|n| (n.value, n.factor));
         if let Some((value, factor)) = best {
             put(out, "signer", value, confidence(&lines[i], factor * 0.95));
             return;
@@ -724,6 +770,48 @@ mod tests {
         assert_eq!(merged["personal_id"].value, "001090012345");
         assert!(from_cccd_qr("https://example.org", today()).is_empty());
         assert!(from_cccd_qr("123|4|A B|1|2|3|4", today()).is_empty());
+    }
+
+    #[test]
+    fn the_signer_is_the_name_under_the_capacity_past_the_recipients() {
+        let text = "
+            CÔNG AN XÃ ĐÔNG HÒA
+            Số: 48/XNCT
+            TRƯỞNG CÔNG AN XÃ
+            Nơi nhận:
+            - Như trên;
+            - Lưu: VT
+            Phạm Quốc Hưng
+        ";
+        let s = extract(DocumentKind::ResidenceConfirmation, &lines(text), today());
+        assert_eq!(values(&s)["signer"], "Phạm Quốc Hưng");
+        // A name whose surname was read with other marks gets the surname's.
+        let s = extract(
+            DocumentKind::Other,
+            &lines("KT. GIÁM ĐỐC\nPHÓ GIÁM ĐỐC\nHoằng Thị Mai"),
+            today(),
+        );
+        assert_eq!(values(&s)["signer"], "Hoàng Thị Mai");
+        let s = extract(
+            DocumentKind::Other,
+            &lines("KT. GIÁM ĐỐC\nNơi nhận: sHỏ GIÁM pốc\n- Lưu: VI.\n-Hoäng Thị Mai"),
+            today(),
+        );
+        assert_eq!(values(&s)["signer"], "Hoàng Thị Mai");
+        // The capacity line merged with the recipients' still leads to the name.
+        let s = extract(
+            DocumentKind::Other,
+            &lines("Nơi nhận: sHỏ GIÁM pốc\n- Như trên;\nHoàng Thị Mai"),
+            today(),
+        );
+        assert_eq!(values(&s)["signer"], "Hoàng Thị Mai");
+        // A line that is not wholly a name is not the signer.
+        let s = extract(
+            DocumentKind::Other,
+            &lines("KT. CHỦ TỊCH\n~träff Văn Bình"),
+            today(),
+        );
+        assert!(!s.contains_key("signer"));
     }
 
     #[test]

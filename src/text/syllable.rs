@@ -106,8 +106,8 @@ const RHYMES: &[&str] = &[
 /// Rhymes after `qu`, whose `u` is the medial glide: `qua`, `quân`, `quyết`…
 const QU_RHYMES: &[&str] = &[
     "a", "ac", "ach", "ai", "am", "an", "ang", "anh", "ao", "at", "ay", "ăc", "ăm", "ăn", "ăng",
-    "ăt", "ân", "âng", "ât", "ây", "e", "en", "eo", "et", "ê", "êch", "ênh", "i", "y", "ynh", "yt",
-    "yên", "yêt", "ơ",
+    "ăt", "ân", "âng", "ât", "ây", "e", "en", "eo", "et", "ê", "êch", "ên", "ênh", "i", "y", "ynh",
+    "yt", "yên", "yêt", "ơ", "ôc",
 ];
 
 /// Whether `rhyme` ends in a stop consonant (then only sắc or nặng).
@@ -171,6 +171,8 @@ mod tests {
     fn common_syllables_of_papers_are_syllables() {
         for word in [
             "CỘNG",
+            "Quốc",
+            "quên",
             "HÒA",
             "XÃ",
             "HỘI",

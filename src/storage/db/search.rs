@@ -9,10 +9,13 @@ use async_trait::async_trait;
 use chrono::NaiveDate;
 use sqlx::AssertSqlSafe;
 
-use super::exec::{Conn, Sql};
+use std::collections::HashMap;
+
+use super::exec::{Conn, Sql, placeholders};
+use super::rows::{PageRow, RECORD_COLUMNS, RecordRow};
 use super::{Database, DbError};
 use crate::domain::particulars::Suggestions;
-use crate::domain::{DocumentKind, RecordStatus, SubjectId};
+use crate::domain::{DocumentKind, Page, Record, RecordStatus, SubjectId};
 use crate::text::search::{Indexed, Query};
 
 /// How hits are ordered.
@@ -50,6 +53,10 @@ pub trait SearchRepo: Send + Sync {
     /// Rewrites the index rows of these records from what is stored; the
     /// number written (records still processing have no text to index).
     async fn reindex(&self, ids: &[String]) -> Result<u64, DbError>;
+
+    /// The records `ids`, in that order, with their pages' text but not
+    /// their words and boxes (what a page of hits shows).
+    async fn hits(&self, ids: &[String]) -> Result<Vec<Record>, DbError>;
 
     /// Replaces a record's suggested particulars (`sohoa reindex --suggestions`).
     async fn set_suggestions(&self, id: &str, suggestions: &Suggestions) -> Result<(), DbError>;
@@ -249,6 +256,45 @@ impl SearchRepo for Database {
         }
         tx.commit().await?;
         Ok(written)
+    }
+
+    async fn hits(&self, ids: &[String]) -> Result<Vec<Record>, DbError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut held = self.pool.acquire().await?;
+        let mut conn = held.conn();
+        let list = placeholders(1, ids.len());
+        let rows: Vec<RecordRow> = conn
+            .fetch_all(
+                Sql::new(AssertSqlSafe(format!(
+                    "{RECORD_COLUMNS} WHERE id IN ({list})"
+                )))
+                .bind_all(ids.iter().map(String::as_str)),
+            )
+            .await?;
+        let page_rows: Vec<PageRow> = conn
+            .fetch_all(
+                Sql::new(AssertSqlSafe(format!(
+                    "SELECT record_id, n, sha256, bytes, content_type, file_page, width, height, \
+                     dpi, ocr_text, ocr_confidence, quality, text_source, NULL AS reading, part \
+                     FROM pages WHERE record_id IN ({list}) ORDER BY record_id, n"
+                )))
+                .bind_all(ids.iter().map(String::as_str)),
+            )
+            .await?;
+        let mut pages: HashMap<String, Vec<Page>> = HashMap::new();
+        for row in page_rows {
+            let id = row.record_id.clone();
+            pages.entry(id).or_default().push(row.into_page()?);
+        }
+        let mut records: HashMap<String, Record> = HashMap::new();
+        for row in rows {
+            let id = row.id.clone();
+            let p = pages.remove(&id).unwrap_or_default();
+            records.insert(id, row.into_record(p)?);
+        }
+        Ok(ids.iter().filter_map(|id| records.remove(id)).collect())
     }
 
     async fn set_suggestions(&self, id: &str, suggestions: &Suggestions) -> Result<(), DbError> {
