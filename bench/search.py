@@ -24,6 +24,7 @@ records and a word of the title finds tens of thousands. Then:
 Results go to stdout and bench/out/search.json.
 """
 import argparse
+import hashlib
 import json
 import os
 import random
@@ -72,7 +73,7 @@ def name(rnd):
 
 
 def personal_id(rnd):
-    return f"0{rnd.choice(['01', '34', '46', '79'])}{rnd.choice('0123')}{rnd.randint(60, 99):02d}{rnd.randint(0, 999999):06d}"
+    return f"0{rnd.choice(['01', '34', '46', '79'])}{rnd.choice('01')}{rnd.randint(60, 99):02d}{rnd.randint(0, 999999):06d}"
 
 
 def paper(i, rnd):
@@ -135,7 +136,7 @@ def fill_sqlite(path, n):
             db.execute(
                 "INSERT INTO pages (record_id, n, sha256, bytes, content_type, file_page, width, height, "
                 "ocr_text, ocr_confidence, text_source) VALUES (?, 1, ?, 1, 'image/png', 1, 2480, 3508, ?, 90, 'ocr')",
-                (rid, rid, text))
+                (rid, hashlib.sha256(rid.encode()).hexdigest(), text))
     db.close()
 
 
@@ -146,7 +147,7 @@ def fill_postgres(url, n):
     rw, pw = csv.writer(records), csv.writer(pages)
     for i, rid, kind, number, text, owner, sid, issued in rows(n):
         rw.writerow([rid, sid, kind, STATUSES[i % 2], number, rid, "bench", CREATED, CREATED])
-        pw.writerow([rid, 1, rid, 1, "image/png", 1, 2480, 3508, text, 90, "ocr"])
+        pw.writerow([rid, 1, hashlib.sha256(rid.encode()).hexdigest(), 1, "image/png", 1, 2480, 3508, text, 90, "ocr"])
     for table, cols, data in [
         ("records", "id, subject_id, kind, status, document_number, fingerprint, created_by, created_at, updated_at", records),
         ("pages", "record_id, n, sha256, bytes, content_type, file_page, width, height, ocr_text, ocr_confidence, text_source", pages),
