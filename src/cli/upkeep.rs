@@ -82,6 +82,7 @@ pub async fn reindex(settings: Settings, suggestions: bool) -> anyhow::Result<Ex
         seen += ids.len() as u64;
         after = Some(last);
     }
+    repo.optimize().await?;
     let secs = started.elapsed().as_secs_f64();
     println!(
         "Indexed {written} of {seen} records ({} still processing) in {secs:.1} s, {:.0} records/s.",

@@ -203,3 +203,32 @@ fn url_escape(q: &str) -> String {
     }
     out
 }
+
+#[tokio::test]
+async fn reindex_rebuilds_the_index_and_what_was_found_is_found_again() {
+    let app = TestApp::spawn().await;
+    let hoa = digitised(&app, "seal_and_leaders.png", HOA, "residence_confirmation").await;
+    let find = || async {
+        let body = app
+            .get_json(&app.intake_key, "/v1/search?q=%22le+thi+hoa%22")
+            .await;
+        body["hits"].as_array().unwrap().len()
+    };
+    assert_eq!(find().await, 1);
+    let out = crate::helpers::sohoa(&app.stores, &["reindex", "--suggestions"]);
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{said} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(said.contains("Indexed 1 of 1 records"), "{said}");
+    assert_eq!(find().await, 1);
+    let again = app
+        .get_json(
+            &app.intake_key,
+            &format!("/v1/records/{}", hoa["id"].as_str().unwrap()),
+        )
+        .await;
+    assert_eq!(again["suggestions"], hoa["suggestions"]);
+}

@@ -54,6 +54,11 @@ pub trait SearchRepo: Send + Sync {
     /// number written (records still processing have no text to index).
     async fn reindex(&self, ids: &[String]) -> Result<u64, DbError>;
 
+    /// After a bulk rebuild: PostgreSQL's planner statistics refreshed (else
+    /// it scans every row rather than use the GIN index), SQLite's FTS5
+    /// segments merged.
+    async fn optimize(&self) -> Result<(), DbError>;
+
     /// The records `ids`, in that order, with their pages' text but not
     /// their words and boxes (what a page of hits shows).
     async fn hits(&self, ids: &[String]) -> Result<Vec<Record>, DbError>;
@@ -256,6 +261,18 @@ impl SearchRepo for Database {
         }
         tx.commit().await?;
         Ok(written)
+    }
+
+    async fn optimize(&self) -> Result<(), DbError> {
+        let mut held = self.pool.acquire().await?;
+        let mut conn = held.conn();
+        let sql = if matches!(conn, Conn::Sqlite(_)) {
+            "INSERT INTO record_search (record_search) VALUES ('optimize')"
+        } else {
+            "ANALYZE record_search"
+        };
+        conn.execute(Sql::new(sql)).await?;
+        Ok(())
     }
 
     async fn hits(&self, ids: &[String]) -> Result<Vec<Record>, DbError> {
