@@ -32,7 +32,9 @@ pub struct SearchParams {
     /// Only papers issued on or before this day (YYYY-MM-DD).
     #[param(value_type = Option<String>, format = Date)]
     issued_to: Option<String>,
-    /// `relevance` (default) or `newest`.
+    /// `relevance` (default) or `newest`. Relevance ranks the newest 500
+    /// matches (records typed with the query's marks first); the matches
+    /// after them follow newest first, so paging reaches every one.
     sort: Option<String>,
     /// The previous page's `next_cursor`.
     cursor: Option<String>,

@@ -97,6 +97,10 @@ impl From<Option<DateTime<Utc>>> for Arg {
 pub(super) struct Sql {
     text: SqlStr,
     args: Vec<Arg>,
+    /// PostgreSQL: kept as a named prepared statement (the default). After
+    /// five runs of one such statement PostgreSQL may settle on a generic
+    /// plan, made without the arguments' values.
+    persistent: bool,
 }
 
 impl Sql {
@@ -105,7 +109,18 @@ impl Sql {
         Self {
             text: text.into_sql_str(),
             args: Vec::new(),
+            persistent: true,
         }
+    }
+
+    /// Planned afresh with its arguments at every run (PostgreSQL), for a
+    /// statement whose best plan depends on them: a search for a word that
+    /// one record holds wants the GIN index, one for a word that a quarter
+    /// of them hold wants the newest rows walked, and the generic plan
+    /// PostgreSQL would settle on runs the second case twenty times slower.
+    pub(super) fn planned_per_run(mut self) -> Self {
+        self.persistent = false;
+        self
     }
 
     /// Binds the next placeholder.
@@ -173,6 +188,7 @@ impl Conn<'_> {
     }
 
     pub(super) async fn fetch_all<T: AnyRow>(&mut self, sql: Sql) -> Result<Vec<T>, DbError> {
+        let persistent = sql.persistent;
         let (text, args) = sql.into_parts();
         Ok(match self {
             Conn::Sqlite(c) => {
@@ -182,6 +198,7 @@ impl Conn<'_> {
             }
             Conn::Postgres(c) => {
                 sqlx::query_as_with(text, postgres::arguments(args)?)
+                    .persistent(persistent)
                     .fetch_all(&mut **c)
                     .await?
             }

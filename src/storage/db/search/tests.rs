@@ -148,3 +148,45 @@ async fn filters_and_pages_narrow_the_hits() {
     q.offset = 4;
     assert_eq!(db.search(&q).await.unwrap().len(), 1);
 }
+
+#[tokio::test]
+async fn relevance_ranks_the_newest_matches_and_pages_on_to_every_older_one() {
+    let db = db().await;
+    // The oldest paper says "xác nhận" five times: ranked, it would lead.
+    let oldest = paper(&db, "001090012345", "other", "0/X", &"xác nhận ".repeat(5)).await;
+    let mut newer = Vec::new();
+    for n in 1..=RANK_WINDOW + 10 {
+        let text = if n == RANK_WINDOW {
+            "xác nhận xác nhận xác nhận".to_string()
+        } else {
+            format!("Giấy xác nhận số {n} về việc khác của một người dân")
+        };
+        newer.push(paper(&db, "001090012345", "other", &format!("{n}/X"), &text).await);
+    }
+    let mut q = query("xac nhan", Order::Relevance);
+    q.limit = 100;
+    let mut seen = Vec::new();
+    loop {
+        let page = db.search(&q).await.unwrap();
+        let full = page.len() as u32 == q.limit;
+        seen.extend(page);
+        if !full {
+            break;
+        }
+        q.offset += q.limit;
+    }
+    // Every match once, the strongest of the newest first, the older ones
+    // after the window in newest order: the oldest comes last.
+    assert_eq!(seen.len(), newer.len() + 1);
+    let unique: std::collections::HashSet<_> = seen.iter().collect();
+    assert_eq!(unique.len(), seen.len());
+    assert_eq!(seen[0], newer[RANK_WINDOW as usize - 1]);
+    assert_eq!(seen.last(), Some(&oldest));
+    // A page across the window's end holds both parts.
+    let mut q = query("xac nhan", Order::Relevance);
+    q.offset = RANK_WINDOW - 5;
+    q.limit = 10;
+    let across = db.search(&q).await.unwrap();
+    assert_eq!(across.len(), 10);
+    assert_eq!(across[5..], seen[RANK_WINDOW as usize..RANK_WINDOW as usize + 5]);
+}
