@@ -19,6 +19,7 @@ RUN mkdir src && echo 'fn main() {}' > src/main.rs && touch src/lib.rs \
 COPY src ./src
 COPY migrations ./migrations
 COPY assets ./assets
+COPY templates ./templates
 RUN touch src/main.rs src/lib.rs && cargo build --release --locked
 # The text-line detector and the Vietnamese word list, checked by SHA-256.
 RUN apt-get update && apt-get install -y --no-install-recommends python3-pip tesseract-ocr tesseract-ocr-vie \

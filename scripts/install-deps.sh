@@ -21,7 +21,7 @@ if [[ "${1:-}" == "--test" || "${1:-}" == "--bench" ]]; then
   # pdftotext checks the searchable PDF's text layer
   # chromium renders the citizen page in the browser test; qpdf checks the PDF's structure
   # python3-venv holds schemathesis, the API fuzzer the suite runs against /openapi.json
-  packages+=(fonts-dejavu-core fonts-liberation2 python3 python3-pil python3-numpy python3-qrcode python3-reportlab python3-venv jq poppler-utils chromium qpdf)
+  packages+=(fonts-dejavu-core fonts-liberation2 python3 python3-pil python3-numpy python3-qrcode python3-reportlab python3-venv jq poppler-utils chromium chromium-driver qpdf)
 fi
 
 if [[ "${1:-}" == "--bench" ]]; then

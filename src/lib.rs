@@ -2,7 +2,8 @@
 //! one-stop-shop counters. Read top-down; each layer depends only on those
 //! below it:
 //!
-//! - `cli`, `http`: adapters — parse, call an operation, render;
+//! - `cli`, `http`, `desk`: adapters — parse, call an operation, render (the
+//!   desk: the officers' pages in Vietnamese);
 //! - `startup`, `config`, `telemetry`: wiring, settings, logs;
 //! - `ops`: one function per thing a person or system does, with its rules;
 //! - `jobs`: the durable queue's workers and the digitisation job;
@@ -15,6 +16,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod desk;
 pub mod domain;
 pub mod error_code;
 pub mod http;

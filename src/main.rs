@@ -45,6 +45,11 @@ enum Command {
         #[command(subcommand)]
         command: cli::keys::Command,
     },
+    /// Manage officers' accounts for the desk (/desk/).
+    Officers {
+        #[command(subcommand)]
+        command: cli::officers::Command,
+    },
     /// Scan files in from the command line, wait for OCR, print the record as JSON.
     Ingest(cli::ingest::Args),
     /// Check a file (a page as scanned, or a record's PDF) against the
@@ -149,6 +154,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Audit { command } => cli::audit::run(settings, command).await,
         Command::SigningKey { command } => cli::signing_key::run(settings, command).await,
         Command::Keys { command } => cli::keys::run(settings, command).await,
+        Command::Officers { command } => cli::officers::run(settings, command).await,
         Command::Ingest(args) => cli::ingest::run(settings, args).await,
         Command::Scrub => cli::upkeep::scrub(settings).await,
         Command::Reindex { suggestions } => cli::upkeep::reindex(settings, suggestions).await,

@@ -227,6 +227,7 @@ impl Application {
                 .app_data(state.clone())
                 .configure(http::routes)
                 .into_app()
+                .configure(crate::desk::routes)
                 .wrap(from_fn(http::log_requests))
         })
         .shutdown_timeout(30)

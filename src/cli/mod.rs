@@ -5,6 +5,7 @@
 pub mod audit;
 pub mod ingest;
 pub mod keys;
+pub mod officers;
 pub mod serve;
 pub mod signing_key;
 pub mod upkeep;

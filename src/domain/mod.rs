@@ -22,6 +22,7 @@ pub mod key;
 pub mod kind;
 pub mod link;
 pub mod merkle;
+pub mod officer;
 pub mod particulars;
 pub mod quality;
 pub mod reading;

@@ -26,6 +26,19 @@ pub enum RecordStatus {
 }
 
 impl RecordStatus {
+    /// How the desk and the citizen's page say it.
+    pub fn label_vi(self) -> &'static str {
+        match self {
+            RecordStatus::Processing => "Đang xử lý",
+            RecordStatus::PendingReview => "Chờ cán bộ đối chiếu",
+            RecordStatus::Certified => "Đã số hóa và ký xác nhận",
+            RecordStatus::Rejected => "Không đạt",
+            RecordStatus::Failed => "Lỗi xử lý",
+            RecordStatus::Revoked => "Đã bị thu hồi",
+            RecordStatus::Superseded => "Đã được thay thế",
+        }
+    }
+
     pub const ALL: [RecordStatus; 7] = [
         RecordStatus::Processing,
         RecordStatus::PendingReview,

@@ -16,15 +16,7 @@ pub(super) fn refusal(message: &str) -> String {
 }
 
 pub(super) fn status_vi(status: RecordStatus) -> &'static str {
-    match status {
-        RecordStatus::Processing => "Đang xử lý",
-        RecordStatus::PendingReview => "Chờ cán bộ đối chiếu",
-        RecordStatus::Certified => "Đã số hóa và ký xác nhận",
-        RecordStatus::Rejected => "Không đạt",
-        RecordStatus::Failed => "Lỗi xử lý",
-        RecordStatus::Revoked => "Đã bị thu hồi",
-        RecordStatus::Superseded => "Đã được thay thế",
-    }
+    status.label_vi()
 }
 
 fn escape(s: &str) -> String {

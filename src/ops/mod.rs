@@ -21,6 +21,8 @@ pub mod intake;
 pub mod keys;
 pub mod ledger;
 pub mod links;
+pub mod officers;
+pub mod on_file;
 pub mod reuse;
 pub mod review;
 pub mod search;

@@ -6,6 +6,7 @@ mod certification;
 mod cli;
 mod conformance;
 mod crash;
+mod desk;
 mod dossiers;
 mod errors;
 mod find_and_fill;

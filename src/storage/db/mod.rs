@@ -1,7 +1,7 @@
 //! Records, jobs, the access ledger, keys, the catalogue, dossiers and
 //! citizen links, in SQLite or PostgreSQL. Each concern is a small trait in
 //! its own file, with its SQL written once for both backends: `records`,
-//! `jobs`, `ledger`, `checkpoints`, `keys`, `catalogue`, `dossiers`, `links`, `files` (which
+//! `jobs`, `ledger`, `checkpoints`, `keys`, `catalogue`, `dossiers`, `links`, `officers` (desk accounts and sessions), `files` (which
 //! stored files records name), `search` (the full-text index), `stats` (counts for metrics). [`Repo`] is
 //! all of them, for callers that need several. How a statement runs on each
 //! backend is in `exec`; what differs per backend (connection, migrations,
@@ -17,6 +17,7 @@ mod jobs;
 mod keys;
 mod ledger;
 mod links;
+mod officers;
 mod postgres;
 mod records;
 mod rows;
@@ -36,6 +37,7 @@ pub use jobs::JobRepo;
 pub use keys::KeyRepo;
 pub use ledger::LedgerRepo;
 pub use links::LinkRepo;
+pub use officers::{Credentials, DeskSession, OfficerRepo};
 pub use records::{Inserted, RecordQuery, RecordRepo};
 pub use search::{Order, SearchQuery, SearchRepo};
 pub use stats::StatsRepo;
@@ -81,6 +83,7 @@ pub trait Repo:
     + CatalogueRepo
     + DossierRepo
     + LinkRepo
+    + OfficerRepo
     + FileRepo
     + SearchRepo
     + StatsRepo

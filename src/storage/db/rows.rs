@@ -19,7 +19,7 @@ use crate::domain::{
     RecordStatus, Rendition, Review, Role, Sha256Digest, SubjectId, TextSource, Withdrawal,
 };
 
-fn corrupt(what: &str, value: &str) -> DbError {
+pub(super) fn corrupt(what: &str, value: &str) -> DbError {
     DbError::Corrupt(format!("stored {what} {value:?} does not parse"))
 }
 

@@ -321,7 +321,9 @@ impl SearchRepo for Database {
                 let mut out = Vec::new();
                 if q.offset < RANK_WINDOW {
                     let wanted = q.limit.min(RANK_WINDOW - q.offset);
-                    out.extend(ids(conn.fetch_all(dialect.ranked(q, q.offset, wanted)).await?));
+                    out.extend(ids(conn
+                        .fetch_all(dialect.ranked(q, q.offset, wanted))
+                        .await?));
                     if (out.len() as u32) < wanted {
                         // The window held every match: nothing follows.
                         return Ok(out);

@@ -188,5 +188,8 @@ async fn relevance_ranks_the_newest_matches_and_pages_on_to_every_older_one() {
     q.limit = 10;
     let across = db.search(&q).await.unwrap();
     assert_eq!(across.len(), 10);
-    assert_eq!(across[5..], seen[RANK_WINDOW as usize..RANK_WINDOW as usize + 5]);
+    assert_eq!(
+        across[5..],
+        seen[RANK_WINDOW as usize..RANK_WINDOW as usize + 5]
+    );
 }

@@ -1,0 +1,25 @@
+-- Counter officers' accounts for the desk (/desk/), separate from API keys:
+-- an Argon2id hash of the password (never the password), a count of failed
+-- sign-ins that locks the account for a while, and sessions kept here so any
+-- instance can serve them. A session's token is stored as its SHA-256.
+
+CREATE TABLE officers (
+    id              INTEGER PRIMARY KEY AUTOINCREMENT,
+    username        TEXT NOT NULL UNIQUE,
+    full_name       TEXT NOT NULL,           -- personal data
+    role            TEXT NOT NULL,
+    password_hash   TEXT NOT NULL,           -- Argon2id, PHC string
+    failed_sign_ins INTEGER NOT NULL DEFAULT 0,
+    locked_until    TEXT,
+    created_at      TEXT NOT NULL,
+    disabled_at     TEXT
+);
+
+CREATE TABLE desk_sessions (
+    token_hash   TEXT PRIMARY KEY,           -- SHA-256 hex of the cookie's token
+    officer_id   INTEGER NOT NULL REFERENCES officers (id),
+    csrf         TEXT NOT NULL,              -- the token every form of this session carries
+    created_at   TEXT NOT NULL,
+    last_seen_at TEXT NOT NULL
+);
+CREATE INDEX desk_sessions_officer ON desk_sessions (officer_id);
