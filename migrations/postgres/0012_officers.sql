@@ -9,7 +9,7 @@ CREATE TABLE officers (
     full_name       TEXT NOT NULL,           -- personal data
     role            TEXT NOT NULL,
     password_hash   TEXT NOT NULL,           -- Argon2id, PHC string
-    failed_sign_ins INTEGER NOT NULL DEFAULT 0,
+    failed_sign_ins BIGINT NOT NULL DEFAULT 0,
     locked_until    TIMESTAMPTZ,
     created_at      TIMESTAMPTZ NOT NULL,
     disabled_at     TIMESTAMPTZ
