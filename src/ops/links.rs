@@ -128,6 +128,26 @@ pub struct OwnRecord {
     pub valid_today: bool,
 }
 
+/// The records worth showing their owner or an officer (failed and
+/// rejected scans left out), each with whether it can be reused today and
+/// until when.
+pub async fn own_records(
+    cx: &Context,
+    records: Vec<Record>,
+) -> Result<Vec<OwnRecord>, crate::storage::db::DbError> {
+    let catalogue = catalogue::load(cx).await?;
+    let today = vietnam_today();
+    Ok(records
+        .into_iter()
+        .filter(|r| !matches!(r.status, RecordStatus::Failed | RecordStatus::Rejected))
+        .map(|record| OwnRecord {
+            valid_today: catalogue.is_valid_on(&record, today),
+            valid_until: catalogue.valid_until(&record),
+            record,
+        })
+        .collect())
+}
+
 /// What a citizen's link shows.
 #[derive(Debug)]
 pub struct CitizenView {
@@ -166,25 +186,12 @@ pub async fn open(cx: &Context, token: &str, now: DateTime<Utc>) -> Result<Citiz
         Action::CitizenView,
     )
     .await?;
-    let catalogue = catalogue::load(cx).await?;
-    let today = vietnam_today();
     let query = RecordQuery {
         kind: None,
         before: None,
         limit: SHOWN,
     };
-    let records = cx
-        .repo
-        .subject_records(&link.subject_id, &query)
-        .await?
-        .into_iter()
-        .filter(|r| !matches!(r.status, RecordStatus::Failed | RecordStatus::Rejected))
-        .map(|record| OwnRecord {
-            valid_today: catalogue.is_valid_on(&record, today),
-            valid_until: catalogue.valid_until(&record),
-            record,
-        })
-        .collect();
+    let records = own_records(cx, cx.repo.subject_records(&link.subject_id, &query).await?).await?;
     let accesses = cx
         .repo
         .subject_access_log(link.subject_id.as_str(), SHOWN)

@@ -6,10 +6,7 @@
 
 use super::Context;
 use super::access::{AccessError, ListRequest, subject_records};
-use super::catalogue;
-use super::links::OwnRecord;
-use crate::domain::RecordStatus;
-use crate::domain::dossier::vietnam_today;
+use super::links::{OwnRecord, own_records};
 use crate::domain::role::Actor;
 
 /// Most papers the list shows.
@@ -35,18 +32,7 @@ pub async fn on_file(
         },
     )
     .await?;
-    let catalogue = catalogue::load(cx).await?;
-    let today = vietnam_today();
-    let mut out: Vec<OwnRecord> = listing
-        .records
-        .into_iter()
-        .filter(|r| !matches!(r.status, RecordStatus::Failed | RecordStatus::Rejected))
-        .map(|record| OwnRecord {
-            valid_today: catalogue.is_valid_on(&record, today),
-            valid_until: catalogue.valid_until(&record),
-            record,
-        })
-        .collect();
+    let mut out = own_records(cx, listing.records).await?;
     out.sort_by_key(|r| !r.valid_today);
     Ok(out)
 }
