@@ -5,7 +5,8 @@
 # Others: make bench (throughput and latency figures), make bench-ocr (reading real
 # captures against tesseract and OCRmyPDF), make bench-ledger (the access ledger under load),
 # make bench-uploads (memory with uploads in flight), make bench-search (search over
-# 100,000 records), make bench-particulars (particulars read off real captures), make fuzz (the decoders and
+# 100,000 records), make bench-desk (the desk's pages with 10,000 records on file),
+# make bench-particulars (particulars read off real captures), make fuzz (the decoders and
 # the upload body under libFuzzer, 10 minutes each),
 # make crash-test (50 rounds of SIGKILL under uploads), make fixtures, make build.
 
@@ -15,7 +16,7 @@ PYTHON ?= $(shell test -x /usr/bin/python3 && echo /usr/bin/python3 || echo pyth
 SOHOA_LISTEN ?= 127.0.0.1:8080
 export SOHOA_LISTEN
 
-.PHONY: run test deps test-deps build lint bench bench-ocr bench-ledger bench-uploads bench-search bench-particulars fuzz bench-scale-out crash-test fixtures clean
+.PHONY: run test deps test-deps build lint bench bench-ocr bench-ledger bench-uploads bench-search bench-desk bench-particulars fuzz bench-scale-out crash-test fixtures clean
 
 run: deps
 	$(CARGO) build --release
@@ -59,6 +60,11 @@ bench-ledger: test-deps
 bench-search: test-deps
 	$(CARGO) build --release
 	$(PYTHON) bench/search.py
+
+# The officers' desk with 10,000 records on file: each page's latency.
+bench-desk: test-deps
+	$(CARGO) build --release
+	$(PYTHON) bench/desk.py
 
 # Particulars read off every capture of the fixture generator: fields right,
 # wrong and absent, and the time extraction adds to reading.

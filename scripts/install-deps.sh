@@ -22,6 +22,8 @@ if [[ "${1:-}" == "--test" || "${1:-}" == "--bench" ]]; then
   # chromium renders the citizen page in the browser test; qpdf checks the PDF's structure
   # python3-venv holds schemathesis, the API fuzzer the suite runs against /openapi.json
   packages+=(fonts-dejavu-core fonts-liberation2 python3 python3-pil python3-numpy python3-qrcode python3-reportlab python3-venv jq poppler-utils chromium chromium-driver qpdf)
+  # npm fetches axe-core, the accessibility checker the desk's browser test runs
+  command -v npm >/dev/null 2>&1 || packages+=(npm)
 fi
 
 if [[ "${1:-}" == "--bench" ]]; then
@@ -64,5 +66,12 @@ if [[ "${1:-}" == "--test" || "${1:-}" == "--bench" ]]; then
     echo "Installing schemathesis 4.3.2 into $venv"
     /usr/bin/python3 -m venv "$venv"
     "$venv/bin/pip" install -q 'schemathesis==4.3.2' 'hypothesis==6.140.4'
+  fi
+  # axe-core from npm, pinned, for the desk's accessibility check (tests/api/desk/browser.rs)
+  axe="${SOHOA_AXE:-$HOME/.local/share/sohoa/axe}"
+  if [[ ! -f "$axe/node_modules/axe-core/axe.min.js" ]] \
+    || ! grep -q '"version": "4.10.3"' "$axe/node_modules/axe-core/package.json"; then
+    echo "Installing axe-core 4.10.3 into $axe"
+    npm install --silent --no-audit --no-fund --prefix "$axe" 'axe-core@4.10.3' >/dev/null
   fi
 fi

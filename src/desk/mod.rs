@@ -1,16 +1,28 @@
 //! The officers' desk: server-rendered pages in Vietnamese at `/desk/`,
 //! from askama templates (`templates/desk/`), one stylesheet served by sohoa
-//! itself, no script needed. Each page calls the same operations as the API
+//! itself, and one small script that checks an ID number as it is typed
+//! (nothing depends on it). Each page calls the same operations as the API
 //! (`crate::ops`), acting as the signed-in officer (`officer:USERNAME` in the
 //! ledger), and shows an operation's error by its code in Vietnamese.
 //!
 //! - `session`: the session cookie, the extractor of the signed-in
 //!   officer, CSRF tokens;
 //! - `pages`: sign-in and sign-out, the start page, a citizen's papers on
-//!   file, the officers' list (admin).
+//!   file, the officers' list (admin);
+//! - `scan`: scanning a paper with each page's verdict, and reading a CCCD
+//!   card's QR code to start with its owner;
+//! - `review`: the review queue, the review page, confirm (sign) or reject;
+//! - `records`: a record with its pages, PDF, certificate and readers;
+//!   revoke or supersede; search; a citizen's access log; the receipt.
 
 mod pages;
+mod records;
+mod review;
+mod scan;
 pub mod session;
+
+/// A form, query or path the desk cannot read.
+const BAD_FORM: &str = "Biểu mẫu thiếu thông tin hoặc có thông tin sai dạng; chưa có gì thay đổi. Hãy tải lại trang và làm lại.";
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
@@ -34,11 +46,37 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                     .add((header::CACHE_CONTROL, "no-store")),
             )
             .route("/desk.css", web::get().to(stylesheet))
+            .route("/desk.js", web::get().to(script))
             .route("/login", web::get().to(pages::login_form))
             .route("/login", web::post().to(pages::login))
             .route("/logout", web::post().to(pages::logout))
+            .app_data(web::FormConfig::default().error_handler(|_, _| {
+                DeskError::Message(BAD_FORM).into()
+            }))
+            .app_data(web::QueryConfig::default().error_handler(|_, _| {
+                DeskError::Message(BAD_FORM).into()
+            }))
+            .app_data(
+                web::PathConfig::default()
+                    .error_handler(|_, _| DeskError::Message(BAD_FORM).into()),
+            )
             .route("/", web::get().to(pages::home))
             .route("/citizen", web::get().to(pages::citizen))
+            .route("/card", web::post().to(scan::card))
+            .route("/scan", web::get().to(scan::form))
+            .route("/scan", web::post().to(scan::scan))
+            .route("/review", web::get().to(review::queue))
+            .route("/records/{id}", web::get().to(records::record))
+            .route("/records/{id}/review", web::get().to(review::page))
+            .route("/records/{id}/review", web::post().to(review::decide))
+            .route("/records/{id}/pages/{n}/image", web::get().to(review::image))
+            .route("/records/{id}/pdf", web::get().to(records::pdf))
+            .route("/records/{id}/certificate", web::get().to(records::certificate))
+            .route("/withdraw", web::get().to(records::withdraw_form))
+            .route("/withdraw", web::post().to(records::withdraw))
+            .route("/search", web::get().to(records::find))
+            .route("/access", web::get().to(records::access_log))
+            .route("/receipt", web::post().to(records::receipt))
             .route("/officers", web::get().to(pages::officers)),
     )
     .route(
@@ -60,6 +98,22 @@ async fn stylesheet() -> HttpResponse {
         .body(STYLESHEET)
 }
 
+/// The desk's script, with the province codes of `domain::subject`.
+static SCRIPT: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    let codes: Vec<String> = crate::domain::subject::PROVINCE_CODES
+        .iter()
+        .map(u16::to_string)
+        .collect();
+    include_str!("../../templates/desk/desk.js").replace("/*PROVINCES*/", &codes.join(","))
+});
+
+async fn script() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/javascript; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
+        .body(SCRIPT.as_str())
+}
+
 /// What a desk page can end in besides the page itself.
 #[derive(Debug, thiserror::Error)]
 pub enum DeskError {
@@ -72,6 +126,27 @@ pub enum DeskError {
     /// An operation's refusal, by its code.
     #[error("{message}")]
     Op { code: ErrorCode, message: String },
+    /// A refusal of the desk's own, said in Vietnamese (400).
+    #[error("{0}")]
+    Message(&'static str),
+}
+
+impl DeskError {
+    pub fn internal(message: impl Into<String>) -> Self {
+        DeskError::Op {
+            code: ErrorCode::InternalError,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<crate::http::errors::ApiError> for DeskError {
+    fn from(e: crate::http::errors::ApiError) -> Self {
+        DeskError::Op {
+            code: e.code(),
+            message: e.message().to_owned(),
+        }
+    }
 }
 
 impl<E: Coded + std::fmt::Display> From<E> for DeskError {
@@ -135,6 +210,7 @@ impl ResponseError for DeskError {
         match self {
             DeskError::SignIn => StatusCode::SEE_OTHER,
             DeskError::Csrf => StatusCode::FORBIDDEN,
+            DeskError::Message(_) => StatusCode::BAD_REQUEST,
             DeskError::Op { code, .. } => StatusCode::from_u16(code.http_status())
                 .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
         }
@@ -151,6 +227,7 @@ impl ResponseError for DeskError {
                 "Biểu mẫu đã hết hạn hoặc không hợp lệ; chưa có gì thay đổi. Hãy tải lại trang và làm lại.",
                 "csrf",
             ),
+            DeskError::Message(message) => (*message, "invalid_request"),
             DeskError::Op { code, message } => {
                 if code.is_server_error() {
                     tracing::error!(code = code.as_str(), error = %message, "desk page failed");

@@ -9,6 +9,7 @@ use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use serde::Deserialize;
 
 use super::DeskError;
+use super::scan::CardHolder;
 use super::session::{self, Desk, LOGIN_CSRF_COOKIE, SESSION_COOKIE};
 use crate::domain::Role;
 use crate::domain::officer::Officer;
@@ -23,6 +24,11 @@ pub struct Frame {
     pub role: &'static str,
     pub csrf: String,
     pub admin: bool,
+    /// What the nav offers: the rooms this officer's role may enter.
+    pub can_read: bool,
+    pub can_review: bool,
+    pub can_withdraw: bool,
+    pub can_audit: bool,
 }
 
 impl Frame {
@@ -33,21 +39,29 @@ impl Frame {
             role: "",
             csrf: String::new(),
             admin: false,
+            can_read: false,
+            can_review: false,
+            can_withdraw: false,
+            can_audit: false,
         }
     }
 
-    fn of(title: &'static str, desk: &Desk) -> Self {
+    pub(super) fn of(title: &'static str, desk: &Desk) -> Self {
         Frame {
             title,
             officer: Some(desk.officer.full_name.clone()),
             role: role_vi(desk.officer.role),
             csrf: desk.csrf.clone(),
             admin: desk.officer.role == Role::Admin,
+            can_read: crate::ops::access::READ_ROLES.contains(&desk.officer.role),
+            can_review: crate::ops::review::ROLES.contains(&desk.officer.role),
+            can_withdraw: crate::ops::withdraw::ROLES.contains(&desk.officer.role),
+            can_audit: crate::ops::access::AUDIT_ROLES.contains(&desk.officer.role),
         }
     }
 }
 
-fn role_vi(role: Role) -> &'static str {
+pub(super) fn role_vi(role: Role) -> &'static str {
     match role {
         Role::Intake => "Cán bộ tiếp nhận",
         Role::Issuer => "Cán bộ ký xác nhận",
@@ -57,21 +71,27 @@ fn role_vi(role: Role) -> &'static str {
     }
 }
 
-fn vn_date(d: NaiveDate) -> String {
+pub(super) fn vn_date(d: NaiveDate) -> String {
     d.format("%d/%m/%Y").to_string()
 }
 
-fn vn_time(t: DateTime<Utc>) -> String {
+pub(super) fn vn_time(t: DateTime<Utc>) -> String {
     let vn = FixedOffset::east_opt(7 * 3600).expect("UTC+7");
     t.with_timezone(&vn).format("%H:%M %d/%m/%Y").to_string()
 }
 
-fn html(page: impl Template) -> Result<HttpResponse, DeskError> {
-    let body = page.render().map_err(|e| DeskError::Op {
-        code: crate::error_code::ErrorCode::InternalError,
-        message: format!("rendering a desk page: {e}"),
-    })?;
-    Ok(HttpResponse::Ok()
+pub(super) fn html(page: impl Template) -> Result<HttpResponse, DeskError> {
+    html_status(actix_web::http::StatusCode::OK, page)
+}
+
+pub(super) fn html_status(
+    status: actix_web::http::StatusCode,
+    page: impl Template,
+) -> Result<HttpResponse, DeskError> {
+    let body = page
+        .render()
+        .map_err(|e| DeskError::internal(format!("rendering a desk page: {e}")))?;
+    Ok(HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")
         .body(body))
 }
@@ -213,43 +233,26 @@ pub struct CitizenQuery {
 }
 
 /// One paper of the list, as shown.
-struct Paper {
-    kind: &'static str,
-    number: String,
-    issued_on: String,
-    status: &'static str,
-    reusable: bool,
-    validity: String,
+pub(super) struct Paper {
+    pub id: String,
+    pub kind: &'static str,
+    pub number: String,
+    pub issued_on: String,
+    pub status: &'static str,
+    pub reusable: bool,
+    pub validity: String,
 }
 
-#[derive(Template)]
-#[template(path = "desk/citizen.html")]
-struct CitizenPage {
-    frame: Frame,
-    subject_id: String,
-    dossier_code: String,
-    reusable: Vec<Paper>,
-    others: Vec<Paper>,
-}
-
-pub async fn citizen(
-    state: web::Data<AppState>,
-    desk: Desk,
-    query: web::Query<CitizenQuery>,
-) -> Result<HttpResponse, DeskError> {
-    let query = query.into_inner();
-    let dossier = Some(query.dossier_code.trim()).filter(|d| !d.is_empty());
-    let actor = desk.officer.actor();
-    let records = on_file(&state.cx, &actor, &query.subject_id, dossier).await?;
-    let (mut reusable, mut others) = (Vec::new(), Vec::new());
-    for r in records {
+impl Paper {
+    pub(super) fn of(r: &crate::ops::links::OwnRecord) -> Self {
         let validity = match (r.valid_today, r.valid_until) {
             (true, Some(d)) => format!("Còn hiệu lực đến {}", vn_date(d)),
             (true, None) => "Còn hiệu lực, không thời hạn".to_owned(),
             (false, Some(d)) => format!("Hết hiệu lực từ sau {}", vn_date(d)),
             (false, None) => "Chưa dùng lại được".to_owned(),
         };
-        let paper = Paper {
+        Paper {
+            id: r.record.id.clone(),
             kind: r.record.kind.label_vi(),
             number: r
                 .record
@@ -266,17 +269,48 @@ pub async fn citizen(
             status: r.record.status.label_vi(),
             reusable: r.valid_today,
             validity,
-        };
-        if paper.reusable {
-            reusable.push(paper);
-        } else {
-            others.push(paper);
         }
     }
+}
+
+#[derive(Template)]
+#[template(path = "desk/citizen.html")]
+struct CitizenPage {
+    frame: Frame,
+    subject_id: String,
+    dossier_code: String,
+    card: Option<CardHolder>,
+    reusable: Vec<Paper>,
+    others: Vec<Paper>,
+}
+
+pub async fn citizen(
+    state: web::Data<AppState>,
+    desk: Desk,
+    query: web::Query<CitizenQuery>,
+) -> Result<HttpResponse, DeskError> {
+    let query = query.into_inner();
+    citizen_page(&state, &desk, &query.subject_id, &query.dossier_code, None).await
+}
+
+/// The papers on file for `subject`, read as the officer (and so logged).
+pub(super) async fn citizen_page(
+    state: &AppState,
+    desk: &Desk,
+    subject: &str,
+    dossier_code: &str,
+    card: Option<CardHolder>,
+) -> Result<HttpResponse, DeskError> {
+    let dossier = Some(dossier_code.trim()).filter(|d| !d.is_empty());
+    let actor = desk.officer.actor();
+    let records = on_file(&state.cx, &actor, subject, dossier).await?;
+    let (reusable, others): (Vec<Paper>, Vec<Paper>) =
+        records.iter().map(Paper::of).partition(|p| p.reusable);
     html(CitizenPage {
-        frame: Frame::of("Giấy tờ đã có", &desk),
-        subject_id: query.subject_id.trim().to_owned(),
+        frame: Frame::of("Giấy tờ đã có", desk),
+        subject_id: subject.trim().to_owned(),
         dossier_code: dossier.unwrap_or_default().to_owned(),
+        card,
         reusable,
         others,
     })

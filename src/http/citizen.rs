@@ -56,7 +56,7 @@ impl LinkView {
 }
 
 /// A printable QR code of `text`, as SVG.
-pub(super) fn qr_svg(text: &str) -> Option<String> {
+pub fn qr_svg(text: &str) -> Option<String> {
     qrcode::QrCode::new(text.as_bytes()).ok().map(|code| {
         code.render::<qrcode::render::svg::Color>()
             .min_dimensions(200, 200)
@@ -66,7 +66,7 @@ pub(super) fn qr_svg(text: &str) -> Option<String> {
 
 /// Where citizens reach this service: `SOHOA_PUBLIC_URL`, else the address
 /// the request came to.
-pub(super) fn base_url(state: &AppState, req: &HttpRequest) -> String {
+pub fn base_url(state: &AppState, req: &HttpRequest) -> String {
     if !state.settings.public_url.is_empty() {
         return state.settings.public_url.trim_end_matches('/').to_owned();
     }

@@ -6,7 +6,7 @@
 
 mod auth;
 mod certification;
-mod citizen;
+pub mod citizen;
 mod citizen_page;
 mod dossiers;
 pub mod errors;

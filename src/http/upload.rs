@@ -39,6 +39,25 @@ pub(super) async fn read(
     req: &HttpRequest,
     payload: web::Payload,
 ) -> Result<(UploadMeta, Vec<UploadedFile>, UploadTicket), ApiError> {
+    let (mut ticket, payload) = admit(state, req, payload).await?;
+    let (meta, files) = read_parts(
+        &state.settings,
+        &state.spool,
+        req.headers(),
+        payload,
+        &mut ticket,
+    )
+    .await?;
+    Ok((meta, files, ticket))
+}
+
+/// Admits an upload into the instance's [`UploadBudget`] by its declared
+/// length, or refuses it (reading what the client still sends first).
+async fn admit(
+    state: &AppState,
+    req: &HttpRequest,
+    payload: web::Payload,
+) -> Result<(UploadTicket, web::Payload), ApiError> {
     let settings = &state.settings;
     let declared = req
         .headers()
@@ -54,16 +73,13 @@ pub(super) async fn read(
             ),
         ));
     }
-    let mut ticket = match state.uploads.admit(declared.unwrap_or(0)) {
-        Ok(ticket) => ticket,
+    match state.uploads.admit(declared.unwrap_or(0)) {
+        Ok(ticket) => Ok((ticket, payload)),
         Err(busy) => {
             drain(payload).await;
-            return Err(busy);
+            Err(busy)
         }
-    };
-    let (meta, files) =
-        read_parts(settings, &state.spool, req.headers(), payload, &mut ticket).await?;
-    Ok((meta, files, ticket))
+    }
 }
 
 /// Reads the parts of an upload's body, its files spooled to `spool`,
@@ -78,13 +94,91 @@ pub async fn read_parts<S>(
 where
     S: futures_util::Stream<Item = Result<bytes::Bytes, actix_web::error::PayloadError>> + 'static,
 {
+    let parts = read_multipart(settings, spool, headers, body, ticket, &[]).await?;
+    let meta = parts.meta.ok_or_else(|| {
+        ApiError::new(
+            ErrorCode::MissingMeta,
+            "the upload has no `meta` part with the owner ID and kind",
+        )
+    })?;
+    Ok((meta, parts.files))
+}
+
+/// What a multipart upload held.
+pub struct Parts {
+    /// The `meta` part, when there was one.
+    pub meta: Option<UploadMeta>,
+    /// Text fields among `form_fields`, by name (the desk's form).
+    pub fields: std::collections::BTreeMap<String, String>,
+    pub files: Vec<UploadedFile>,
+}
+
+/// Reads a form upload (the desk's): the text fields named in `form_fields`
+/// and the `page` files, within the instance's [`UploadBudget`].
+pub async fn read_form(
+    state: &AppState,
+    req: &HttpRequest,
+    payload: web::Payload,
+    form_fields: &[&str],
+) -> Result<(Parts, UploadTicket), ApiError> {
+    let (mut ticket, payload) = admit(state, req, payload).await?;
+    let parts = read_multipart(
+        &state.settings,
+        &state.spool,
+        req.headers(),
+        payload,
+        &mut ticket,
+        form_fields,
+    )
+    .await?;
+    Ok((parts, ticket))
+}
+
+async fn read_multipart<S>(
+    settings: &Settings,
+    spool: &Spool,
+    headers: &HeaderMap,
+    body: S,
+    ticket: &mut UploadTicket,
+    form_fields: &[&str],
+) -> Result<Parts, ApiError>
+where
+    S: futures_util::Stream<Item = Result<bytes::Bytes, actix_web::error::PayloadError>> + 'static,
+{
     let mut form = actix_multipart::Multipart::new(headers, body);
     let mut meta: Option<UploadMeta> = None;
+    let mut fields = std::collections::BTreeMap::new();
+    let mut field_bytes = 0usize;
     let mut files = Vec::new();
     let mut total: u64 = 0;
     while let Some(mut field) = form.try_next().await.map_err(multipart_error)? {
         let name = field.name().unwrap_or_default().to_owned();
         match name.as_str() {
+            known if form_fields.contains(&known) => {
+                let mut buf = BytesMut::new();
+                while let Some(chunk) = field.try_next().await.map_err(multipart_error)? {
+                    field_bytes += chunk.len();
+                    if field_bytes > MAX_META_BYTES {
+                        return Err(ApiError::new(
+                            ErrorCode::InvalidMeta,
+                            "the form's fields are larger than 64 KiB",
+                        ));
+                    }
+                    buf.extend_from_slice(&chunk);
+                }
+                let text = String::from_utf8(buf.to_vec()).map_err(|_| {
+                    ApiError::new(
+                        ErrorCode::InvalidMeta,
+                        format!("the form field {known:?} is not UTF-8 text"),
+                    )
+                })?;
+                fields.insert(known.to_owned(), text);
+            }
+            // A file picker left empty still sends its part, with no bytes
+            // and no file name: it is no page.
+            "page" if !form_fields.is_empty() && empty_file(&field) => {
+                while field.try_next().await.map_err(multipart_error)?.is_some() {}
+            }
             "meta" => {
                 let mut buf = BytesMut::new();
                 while let Some(chunk) = field.try_next().await.map_err(multipart_error)? {
@@ -150,13 +244,19 @@ where
             }
         }
     }
-    let meta = meta.ok_or_else(|| {
-        ApiError::new(
-            ErrorCode::MissingMeta,
-            "the upload has no `meta` part with the owner ID and kind",
-        )
-    })?;
-    Ok((meta, files))
+    Ok(Parts {
+        meta,
+        fields,
+        files,
+    })
+}
+
+/// A file part of a form sent with no file chosen.
+fn empty_file(field: &actix_multipart::Field) -> bool {
+    field
+        .content_disposition()
+        .and_then(|d| d.get_filename())
+        .is_some_and(str::is_empty)
 }
 
 /// Reads and drops what the client is still sending (for a while at most),

@@ -47,6 +47,8 @@ pub enum AccessError {
     RenditionNotReady(RecordStatus),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error("internal error: {0}")]
+    Internal(String),
 }
 
 impl From<crate::storage::db::DbError> for AccessError {
@@ -72,6 +74,7 @@ impl Coded for AccessError {
             AccessError::NotFound(_) => ErrorCode::NotFound,
             AccessError::RenditionNotReady(_) => ErrorCode::RenditionNotReady,
             AccessError::Store(e) => e.code(),
+            AccessError::Internal(_) => ErrorCode::InternalError,
         }
     }
 }

@@ -11,6 +11,7 @@
 //! - `access`: purpose-bound reads of someone's papers, each logged first;
 //! - `reuse`: provide once — what is on file and valid for a dossier;
 //! - `search`: finding records by what is written on them;
+//! - `on_file`, `preview`: what the desk shows (the papers on file, a page to look at);
 //! - `ledger`: the access ledger's signed checkpoints and their proofs;
 //! - `dossiers`, `catalogue`, `links`, `keys`, `verify`: the rest.
 
@@ -23,6 +24,7 @@ pub mod ledger;
 pub mod links;
 pub mod officers;
 pub mod on_file;
+pub mod preview;
 pub mod reuse;
 pub mod review;
 pub mod search;

@@ -69,6 +69,13 @@ pub trait RecordRepo: Send + Sync {
     /// Records uploaded with this dossier code, oldest first.
     async fn dossier_records(&self, code: &DossierCode) -> Result<Vec<Record>, DbError>;
 
+    /// Records in `status`, oldest first, at most `limit`: the review queue.
+    async fn records_in_status(
+        &self,
+        status: RecordStatus,
+        limit: u32,
+    ) -> Result<Vec<Record>, DbError>;
+
     /// Records holding a file with this digest, as an original page or as
     /// the rendition: certified ones first, then newest first.
     async fn records_with_file(&self, digest: &Sha256Digest) -> Result<Vec<Record>, DbError>;
@@ -286,6 +293,22 @@ impl RecordRepo for Database {
             .fetch_all(
                 Sql::new("SELECT id FROM records WHERE dossier_code = $1 ORDER BY id")
                     .bind(code.to_string()),
+            )
+            .await?;
+        self.records_by_id(ids).await
+    }
+
+    async fn records_in_status(
+        &self,
+        status: RecordStatus,
+        limit: u32,
+    ) -> Result<Vec<Record>, DbError> {
+        let ids = self
+            .pool
+            .fetch_all(
+                Sql::new("SELECT id FROM records WHERE status = $1 ORDER BY id LIMIT $2")
+                    .bind(status.as_str())
+                    .bind(limit),
             )
             .await?;
         self.records_by_id(ids).await

@@ -11,11 +11,14 @@ use serde_json::{Value, json};
 
 use crate::helpers::{BIN, SUBJECT, Stores, TestApp};
 
+mod browser;
+mod webdriver;
+
 const DOSSIER: &str = "000.00.00.H00-261123-0001";
 const PASSWORD: &str = "bàn-một-cửa-2026";
 
 /// `sohoa officers ARGS`, the password on standard input.
-fn officers(stores: &Stores, args: &[&str], password: &str) -> std::process::Output {
+pub(crate) fn officers(stores: &Stores, args: &[&str], password: &str) -> std::process::Output {
     let mut child = Command::new(BIN)
         .arg("--data-dir")
         .arg(stores.dir.path())
@@ -32,7 +35,7 @@ fn officers(stores: &Stores, args: &[&str], password: &str) -> std::process::Out
     child.wait_with_output().unwrap()
 }
 
-fn create_officer(app: &TestApp, username: &str, name: &str, role: &str) {
+pub(crate) fn create_officer(app: &TestApp, username: &str, name: &str, role: &str) {
     let out = officers(
         &app.stores,
         &[
