@@ -371,3 +371,162 @@ async fn an_intake_officer_cannot_reach_admin_pages_and_a_form_without_its_token
     );
     assert!(!out.status.success());
 }
+
+#[tokio::test]
+async fn a_script_drives_the_scan_form_by_the_apis_field_names_and_an_admin_revokes_at_the_desk() {
+    let app = TestApp::spawn().await;
+    create_officer(&app, "lan", "Nguyễn Thị Lan", "intake");
+    create_officer(&app, "quan.tri", "Lê Văn Quản", "admin");
+    create_officer(&app, "binh", "Trần Văn Bình", "issuer");
+    let mut desk = Browser::new(&app);
+    assert_eq!(desk.sign_in("lan", PASSWORD).await.status(), 303);
+    let (_, form) = desk.get(&format!("/desk/scan?subject_id={SUBJECT}")).await;
+    let csrf = hidden_csrf(&form);
+    for name in [
+        r#"name="subject_id""#,
+        r#"name="kind""#,
+        r#"name="dossier_code""#,
+        r#"name="page""#,
+        r#"capture="environment""#,
+    ] {
+        assert!(form.contains(name), "{name}");
+    }
+
+    let scan = |csrf: &str, files: &[&str]| {
+        let mut form = reqwest::multipart::Form::new()
+            .text("csrf", csrf.to_owned())
+            .text("subject_id", SUBJECT)
+            .text("kind", "birth_certificate")
+            .text("dossier_code", DOSSIER)
+            .text("paper", "A4");
+        for f in files {
+            form = form.part(
+                "page",
+                reqwest::multipart::Part::bytes(crate::helpers::fixture_bytes(f))
+                    .file_name(f.to_string()),
+            );
+        }
+        // A camera input left empty still sends its part, with no file.
+        form.part(
+            "page",
+            reqwest::multipart::Part::bytes(Vec::new()).file_name(""),
+        )
+    };
+    let post_scan = |form: reqwest::multipart::Form, cookies: String| {
+        let client = desk.client.clone();
+        let url = format!("{}/desk/scan", app.url);
+        async move {
+            let res = client
+                .post(url)
+                .header("cookie", cookies)
+                .multipart(form)
+                .send()
+                .await
+                .unwrap();
+            (res.status().as_u16(), res.text().await.unwrap())
+        }
+    };
+
+    // Without the session's token: refused, nothing stored.
+    let (status, page) = post_scan(
+        scan("forged", &["birth_certificate.png"]),
+        desk.cookie_header(),
+    )
+    .await;
+    assert_eq!(status, 403, "{page}");
+    assert_eq!(app.count_rows("records").await, 0);
+
+    let (status, page) = post_scan(
+        scan(&csrf, &["birth_certificate.png", "blank_back.png"]),
+        desk.cookie_header(),
+    )
+    .await;
+    assert_eq!(status, 202, "{page}");
+    assert!(page.contains("Đã lưu an toàn"), "{page}");
+    assert!(page.contains("Tệp 2, trang 1: trang trống"), "{page}");
+    assert_eq!(app.count_rows("records").await, 1);
+    let (status, page) =
+        post_scan(scan(&csrf, &["low_resolution.png"]), desk.cookie_header()).await;
+    assert_eq!(status, 422, "{page}");
+    assert!(page.contains("dpi") && page.contains("quét lại"), "{page}");
+    assert_eq!(
+        app.count_rows("records").await,
+        1,
+        "a refusal stores nothing"
+    );
+
+    // A form the desk cannot read is told in Vietnamese, not in actix's words.
+    let res = desk.post("/desk/receipt", &[("csrf", &csrf)]).await;
+    assert_eq!(res.status(), 400);
+    assert!(res.text().await.unwrap().contains("không hợp lệ"));
+
+    // An admin revokes a certified result; an issuer only its own.
+    let issuer = app.create_key("ubnd-ben-nghe", "issuer");
+    let registered: Value = app
+        .register(
+            &issuer,
+            json!({
+                "subject_id": SUBJECT, "kind": "marriage_status_certificate",
+                "result_code": "KQ.H56.000031", "document_number": "45/2026/XNTTHN",
+                "issuing_agency": "UBND phường Bến Nghé", "signer": "Trần Văn Bình",
+                "issued_on": "2026-11-02",
+            }),
+            &["born_digital_result.pdf"],
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = registered["id"].as_str().unwrap();
+    app.wait_until_processed(id, Duration::from_secs(180)).await;
+    let mut binh = Browser::new(&app);
+    assert_eq!(binh.sign_in("binh", PASSWORD).await.status(), 303);
+    let (status, page) = binh.get(&format!("/desk/withdraw?record_id={id}")).await;
+    assert_eq!(status, 200);
+    let res = binh
+        .post(
+            "/desk/withdraw",
+            &[
+                ("csrf", &hidden_csrf(&page)),
+                ("record_id", id),
+                ("reason", "Cấp nhầm người"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 403);
+    assert!(res.text().await.unwrap().contains("chính cơ quan mình"));
+
+    let mut admin = Browser::new(&app);
+    assert_eq!(admin.sign_in("quan.tri", PASSWORD).await.status(), 303);
+    let (_, home) = admin.get("/desk/").await;
+    let res = admin
+        .post(
+            "/desk/withdraw",
+            &[
+                ("csrf", &hidden_csrf(&home)),
+                ("record_id", id),
+                ("reason", ""),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 400);
+    assert!(res.text().await.unwrap().contains("lý do"));
+    let res = admin
+        .post(
+            "/desk/withdraw",
+            &[
+                ("csrf", &hidden_csrf(&home)),
+                ("record_id", id),
+                ("reason", "Cấp nhầm người"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let (status, page) = admin.get(&format!("/desk/records/{id}")).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Đã bị thu hồi"), "{page}");
+    let record = app
+        .get_json(&app.intake_key, &format!("/v1/records/{id}"))
+        .await;
+    assert_eq!(record["status"], "revoked");
+}
