@@ -196,18 +196,27 @@ impl Browser {
             .await;
     }
 
-    /// Clicks, and waits for the page that follows to load.
+    /// Clicks something that leads to another page, and waits until that
+    /// page has loaded (the old one marked first, so its own "complete" is
+    /// not taken for the new one's).
     pub async fn click(&self, css: &str) {
         let id = self.find(css).await;
+        self.run("window.__leaving = true; return 0;", json!([]))
+            .await;
         self.post(&format!("/element/{id}/click"), json!({})).await;
-        self.settle().await;
-    }
-
-    /// Waits until the document has loaded.
-    pub async fn settle(&self) {
         let deadline = Instant::now() + Duration::from_secs(60);
-        while self.run("return document.readyState", json!([])).await != "complete" {
-            assert!(Instant::now() < deadline, "the page did not load");
+        while self
+            .run(
+                "return !window.__leaving && document.readyState === 'complete'",
+                json!([]),
+            )
+            .await
+            != true
+        {
+            assert!(
+                Instant::now() < deadline,
+                "no new page after clicking {css}"
+            );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
