@@ -134,6 +134,20 @@ impl Indexed {
     }
 }
 
+/// Adjacent pairs of the folded words of `parts`, in order across them, each
+/// pair's two words run together ("vu duc phuc" → "vuduc ducphuc"): what
+/// PostgreSQL's pair index holds, so that a phrase's candidates are found
+/// without reading every row. A superset is all it must be (two pairs can
+/// run together the same): the phrase itself is checked after.
+pub fn pairs(parts: &[&str]) -> String {
+    let words: Vec<&str> = parts.iter().flat_map(|p| p.split_whitespace()).collect();
+    words
+        .windows(2)
+        .map(|w| format!("{}{}", w[0], w[1]))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// One search term: a word, or the words of a phrase in order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Term(pub Vec<Token>);
@@ -263,6 +277,33 @@ impl Query {
             })
             .collect();
         groups.join(" | ")
+    }
+
+    /// A `tsquery` over the pair index that every match holds: in each OR
+    /// group, the last pair of each phrase (one pair only: PostgreSQL takes
+    /// several pairs of a phrase for independent and would guess far too
+    /// few matches). None when some group has no phrase, so no pair to ask.
+    pub fn pair_tsquery(&self) -> Option<String> {
+        let groups: Option<Vec<String>> = self
+            .groups
+            .iter()
+            .map(|g| {
+                let pairs: Vec<String> = g
+                    .iter()
+                    .filter(|t| t.0.len() >= 2)
+                    .map(|t| {
+                        let n = t.0.len();
+                        format!("'{}{}'", t.0[n - 2].folded, t.0[n - 1].folded)
+                    })
+                    .collect();
+                (!pairs.is_empty()).then(|| format!("({})", pairs.join(" & ")))
+            })
+            .collect();
+        let q = groups?.join(" | ");
+        // Folded words are ASCII letters and digits: nothing here to escape.
+        q.chars()
+            .all(|c| c.is_ascii_alphanumeric() || " '&|()".contains(c))
+            .then_some(q)
     }
 
     fn terms(&self) -> impl Iterator<Item = &Term> {

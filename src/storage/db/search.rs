@@ -134,6 +134,7 @@ pub(super) async fn index(conn: &mut Conn<'_>, id: &str) -> Result<bool, DbError
     let particulars = Indexed::of(particulars);
     let body = Indexed::of(texts.iter().filter_map(|(t,)| t.as_deref()));
     let exact = [particulars.exact.as_str(), body.exact.as_str()].join(" ");
+    let pairs = crate::text::search::pairs(&[&particulars.folded, &body.folded]);
     if matches!(conn, Conn::Sqlite(_)) {
         {
             conn.execute(
@@ -166,16 +167,17 @@ pub(super) async fn index(conn: &mut Conn<'_>, id: &str) -> Result<bool, DbError
         {
             conn.execute(
                 Sql::new(
-                    "INSERT INTO record_search (record_id, issued_on, particulars, body, exact) \
-                     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (record_id) DO UPDATE SET \
+                    "INSERT INTO record_search (record_id, issued_on, particulars, body, exact, \
+                     pairs) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (record_id) DO UPDATE SET \
                      issued_on = excluded.issued_on, particulars = excluded.particulars, \
-                     body = excluded.body, exact = excluded.exact",
+                     body = excluded.body, exact = excluded.exact, pairs = excluded.pairs",
                 )
                 .bind(id)
                 .bind(issued_on)
                 .bind(particulars.folded)
                 .bind(body.folded)
-                .bind(exact),
+                .bind(exact)
+                .bind(pairs),
             )
             .await?;
         }
@@ -197,12 +199,17 @@ const FILTERS: &str = "($2 IS NULL OR r.kind = $2) AND ($3 IS NULL OR r.subject_
 /// words); this bound keeps a page under 50 ms whatever the query.
 pub const RANK_WINDOW: u32 = 500;
 
+/// A phrase whose last pair of words PostgreSQL expects in at most this many
+/// records is looked for among those (its pair index); a more common one by
+/// walking the newest records, where it is soon found.
+pub const FEW_PAIRS: i64 = 2000;
+
 /// The backend's words for one search.
 struct Dialect {
     sqlite: bool,
     /// From the index, joined to records (`r`) and the issue date (`i`),
     /// where the match is `$1`.
-    from: &'static str,
+    from: String,
     /// The index's own order, newest first.
     newest: &'static str,
 }
@@ -213,7 +220,8 @@ impl Dialect {
             Dialect {
                 sqlite: true,
                 from: "FROM record_search s JOIN search_rows i ON i.n = s.rowid \
-                       JOIN records r ON r.id = i.record_id WHERE record_search MATCH $1",
+                       JOIN records r ON r.id = i.record_id WHERE record_search MATCH $1"
+                    .into(),
                 newest: "s.rowid DESC",
             }
         } else {
@@ -221,10 +229,46 @@ impl Dialect {
                 sqlite: false,
                 from: "FROM record_search s JOIN records r ON r.id = s.record_id \
                        CROSS JOIN LATERAL (SELECT s.issued_on) i \
-                       WHERE s.words @@ to_tsquery('simple', $1)",
+                       WHERE s.words @@ to_tsquery('simple', $1)"
+                    .into(),
                 newest: "s.record_id DESC",
             }
         }
+    }
+
+    /// On PostgreSQL, a query of phrases whose pairs are rare: its matches
+    /// are looked for among the records holding those pairs (a GIN lookup
+    /// the planner estimates well), not by testing row after row. The pair
+    /// query is ASCII letters, digits and operators only
+    /// ([`Query::pair_tsquery`]), so it is written into the SQL as it is.
+    async fn narrow(&mut self, conn: &mut Conn<'_>, q: &SearchQuery) -> Result<(), DbError> {
+        let Some(pairs) = q.query.pair_tsquery().filter(|_| !self.sqlite) else {
+            return Ok(());
+        };
+        // The planner's estimate of the records holding the pairs, which its
+        // statistics of the pair index give well (a count would read up to
+        // thousands of rows when the pair is common).
+        let plan: Vec<(String,)> = conn
+            .fetch_all(
+                Sql::new(
+                    "EXPLAIN SELECT 1 FROM record_search WHERE pair_words @@ CAST($1 AS tsquery)",
+                )
+                .planned_per_run()
+                .bind(&pairs),
+            )
+            .await?;
+        let holding = plan
+            .first()
+            .and_then(|(line,)| line.split(" rows=").nth(1))
+            .and_then(|rest| rest.split_whitespace().next())
+            .and_then(|n| n.parse::<i64>().ok())
+            .unwrap_or(i64::MAX);
+        if holding <= FEW_PAIRS {
+            let literal = pairs.replace('\'', "''");
+            self.from
+                .push_str(&format!(" AND s.pair_words @@ '{literal}'::tsquery"));
+        }
+        Ok(())
     }
 
     /// `sql` with the match ($1) and the filters ($2 to $6) bound.
@@ -247,7 +291,7 @@ impl Dialect {
     /// The window's matches from `offset`, at most `limit`: exact first
     /// (for a query typed with marks), then by rank, then newest.
     fn ranked(&self, q: &SearchQuery, offset: u32, limit: u32) -> Sql {
-        let (from, newest) = (self.from, self.newest);
+        let (from, newest) = (&self.from, self.newest);
         let (columns, first, rank) = if self.sqlite {
             (
                 "r.id, s.rowid AS n, bm25(record_search, 4.0, 1.0, 0.0) AS rank",
@@ -284,7 +328,7 @@ impl Dialect {
     /// Matches in the index's newest order, skipping `offset`: what follows
     /// the window.
     fn unranked(&self, q: &SearchQuery, offset: u32, limit: u32) -> Sql {
-        let (from, newest) = (self.from, self.newest);
+        let (from, newest) = (&self.from, self.newest);
         self.filtered(
             format!("SELECT r.id {from} AND {FILTERS} ORDER BY {newest} LIMIT $7 OFFSET $8"),
             q,
@@ -295,7 +339,7 @@ impl Dialect {
 
     /// Newest first by record id, older than the cursor's.
     fn newest(&self, q: &SearchQuery) -> Sql {
-        let from = self.from;
+        let from = &self.from;
         self.filtered(
             format!(
                 "SELECT r.id {from} AND {FILTERS} AND ($7 IS NULL OR r.id < $7) \
@@ -313,7 +357,8 @@ impl SearchRepo for Database {
     async fn search(&self, q: &SearchQuery) -> Result<Vec<String>, DbError> {
         let mut held = self.pool.acquire().await?;
         let mut conn = held.conn();
-        let dialect = Dialect::of(&conn);
+        let mut dialect = Dialect::of(&conn);
+        dialect.narrow(&mut conn, q).await?;
         let ids = |rows: Vec<(String,)>| rows.into_iter().map(|(id,)| id);
         match q.order {
             Order::Newest => Ok(ids(conn.fetch_all(dialect.newest(q)).await?).collect()),

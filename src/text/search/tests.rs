@@ -103,3 +103,30 @@ fn a_long_text_is_cut_around_the_first_match() {
         "1312"
     );
 }
+
+#[test]
+fn pairs_run_adjacent_words_together_across_the_parts_in_order() {
+    assert_eq!(
+        pairs(&["giay khai sinh", "nguyen van an"]),
+        "giaykhai khaisinh sinhnguyen nguyenvan vanan"
+    );
+    assert_eq!(pairs(&["", "mot"]), "");
+    assert_eq!(pairs(&[]), "");
+}
+
+#[test]
+fn a_phrase_asks_the_pair_index_for_its_last_pair_and_a_lone_word_asks_nothing() {
+    let q = Query::parse("\"Vũ Đức Phúc\" OR \"Mai Thị Trang\"").unwrap();
+    assert_eq!(
+        q.pair_tsquery().as_deref(),
+        Some("('ducphuc') | ('thitrang')")
+    );
+    let q = Query::parse("\"xac nhan\" 1312").unwrap();
+    assert_eq!(q.pair_tsquery().as_deref(), Some("('xacnhan')"));
+    assert_eq!(Query::parse("nguyen van an").unwrap().pair_tsquery(), None);
+    assert_eq!(
+        Query::parse("\"van an\" OR dinh").unwrap().pair_tsquery(),
+        None,
+        "an OR group without a phrase could match anything"
+    );
+}
