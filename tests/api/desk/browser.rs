@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 use super::webdriver::Browser;
-use super::{DOSSIER, PASSWORD, create_officer, officers};
+use super::{DOSSIER, PASSWORD, create_officer, officers, registered_result};
 use crate::helpers::{SUBJECT, TestApp, fixture};
 
 /// Screenshots at the counter PC's size and a tablet's, then axe-core's check.
@@ -47,23 +47,7 @@ async fn wait_for_status(app: &TestApp, id: &str, status: &str) {
 async fn an_officer_scans_checks_certifies_and_hands_back_in_a_real_browser() {
     let app = TestApp::spawn().await;
     create_officer(&app, "lan", "Nguyễn Thị Lan", "intake");
-    let issuer = app.create_key("ubnd-ben-nghe", "issuer");
-    let registered = app
-        .register(
-            &issuer,
-            json!({
-                "subject_id": SUBJECT, "kind": "marriage_status_certificate",
-                "result_code": "KQ.H56.000031", "document_number": "45/2026/XNTTHN",
-                "issuing_agency": "UBND phường Bến Nghé", "signer": "Trần Văn Bình",
-                "issued_on": "2026-11-02",
-            }),
-            &["born_digital_result.pdf"],
-        )
-        .await;
-    assert_eq!(registered.status(), 202);
-    let result: Value = registered.json().await.unwrap();
-    app.wait_until_processed(result["id"].as_str().unwrap(), Duration::from_secs(180))
-        .await;
+    registered_result(&app).await;
 
     let mut b = Browser::start().await;
     let desk = |path: &str| format!("{}/desk{path}", app.url);

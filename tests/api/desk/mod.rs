@@ -138,15 +138,9 @@ impl Browser {
     }
 }
 
-fn hidden_csrf(page: &str) -> String {
-    let at = page.find(r#"name="csrf" value=""#).expect("a csrf field") + 19;
-    page[at..at + 64].to_owned()
-}
-
-#[tokio::test]
-async fn an_officer_signs_in_sees_what_is_on_file_for_a_citizen_and_signs_out() {
-    let app = TestApp::spawn().await;
-    create_officer(&app, "lan.nguyen", "Nguyễn Thị Lan", "intake");
+/// A marriage-status result of `SUBJECT` registered by an agency's issuer
+/// key and digitised: its record id.
+pub(crate) async fn registered_result(app: &TestApp) -> String {
     let issuer = app.create_key("ubnd-ben-nghe", "issuer");
     let registered = app
         .register(
@@ -167,6 +161,19 @@ async fn an_officer_signs_in_sees_what_is_on_file_for_a_citizen_and_signs_out() 
         .to_owned();
     app.wait_until_processed(&id, Duration::from_secs(180))
         .await;
+    id
+}
+
+fn hidden_csrf(page: &str) -> String {
+    let at = page.find(r#"name="csrf" value=""#).expect("a csrf field") + 19;
+    page[at..at + 64].to_owned()
+}
+
+#[tokio::test]
+async fn an_officer_signs_in_sees_what_is_on_file_for_a_citizen_and_signs_out() {
+    let app = TestApp::spawn().await;
+    create_officer(&app, "lan.nguyen", "Nguyễn Thị Lan", "intake");
+    registered_result(&app).await;
 
     let mut desk = Browser::new(&app);
     // Pages need a session: without one, to the sign-in form.
@@ -461,24 +468,7 @@ async fn a_script_drives_the_scan_form_by_the_apis_field_names_and_an_admin_revo
     assert!(res.text().await.unwrap().contains("không hợp lệ"));
 
     // An admin revokes a certified result; an issuer only its own.
-    let issuer = app.create_key("ubnd-ben-nghe", "issuer");
-    let registered: Value = app
-        .register(
-            &issuer,
-            json!({
-                "subject_id": SUBJECT, "kind": "marriage_status_certificate",
-                "result_code": "KQ.H56.000031", "document_number": "45/2026/XNTTHN",
-                "issuing_agency": "UBND phường Bến Nghé", "signer": "Trần Văn Bình",
-                "issued_on": "2026-11-02",
-            }),
-            &["born_digital_result.pdf"],
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    let id = registered["id"].as_str().unwrap();
-    app.wait_until_processed(id, Duration::from_secs(180)).await;
+    let id = &registered_result(&app).await;
     let mut binh = Browser::new(&app);
     assert_eq!(binh.sign_in("binh", PASSWORD).await.status(), 303);
     let (status, page) = binh.get(&format!("/desk/withdraw?record_id={id}")).await;
