@@ -170,7 +170,21 @@ pub fn vietnamese(code: ErrorCode) -> &'static str {
         InvalidPurpose | PurposeRequired => {
             "Mã hồ sơ không hợp lệ: mã hồ sơ có dạng 000.00.00.H00-261123-0001."
         }
-        InvalidQuery => "Nội dung tìm kiếm không hợp lệ.",
+        InvalidQuery => {
+            "Nội dung tìm kiếm không hợp lệ: gõ từ 1 đến 200 ký tự, dấu ngoặc kép phải có đủ cặp."
+        }
+        InvalidMeta => {
+            "Thông tin kèm theo giấy tờ chưa hợp lệ (mã hồ sơ, ngày tháng hoặc độ dài): hãy kiểm tra và gửi lại."
+        }
+        MissingMeta | UnexpectedPart | InvalidMultipart => {
+            "Biểu mẫu gửi lên không đúng dạng; chưa có gì thay đổi. Hãy tải lại trang và làm lại."
+        }
+        MixedUpload => "Bản PDF điện tử phải gửi riêng: mỗi bản PDF là một giấy tờ.",
+        InvalidReview => "Thông tin đối chiếu chưa hợp lệ: hãy kiểm tra lại từng ô.",
+        InvalidReason => "Hãy ghi lý do bằng lời (tối đa 2000 ký tự).",
+        InvalidSupersededBy => {
+            "Mã giấy tờ thay thế không đúng: phải là kết quả đã ký xác nhận, cùng loại, cùng chủ giấy tờ."
+        }
         Forbidden => "Tài khoản của bạn không có quyền làm việc này.",
         Unauthorized => "Phiên làm việc đã hết. Hãy đăng nhập lại.",
         NotFound | LinkNotFound => "Không tìm thấy giấy tờ hoặc trang này.",
