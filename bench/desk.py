@@ -63,7 +63,7 @@ def main():
     fill_sqlite(path, args.records)
     db = sqlite3.connect(path)
     with db:
-        db.execute("UPDATE records SET subject_id = ? WHERE rowid % ? = 0",
+        db.execute("UPDATE records SET subject_id = ? WHERE (rowid - 1) % ? = 0",
                    (CITIZEN, max(1, args.records // 50)))
     record = db.execute("SELECT id FROM records WHERE subject_id = ? AND status = 'pending_review' "
                         "ORDER BY id DESC LIMIT 1", (CITIZEN,)).fetchone()[0]
