@@ -20,6 +20,13 @@ async fn look(b: &mut Browser, name: &str) {
     b.screenshot(&format!("{name}-1366x768")).await;
     b.size(768, 1024).await;
     b.screenshot(&format!("{name}-768x1024")).await;
+    let fits = b
+        .run(
+            "return document.documentElement.scrollWidth <= window.innerWidth",
+            json!([]),
+        )
+        .await;
+    assert_eq!(fits, true, "{name}: no sideways scrolling on a tablet");
     b.size(1366, 768).await;
     let violations = b.accessibility_violations().await;
     assert!(violations.is_empty(), "{name}: {violations:#?}");
