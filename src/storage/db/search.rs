@@ -24,7 +24,8 @@ pub enum Order {
     /// Exact matches first (for a query typed with marks), then by rank,
     /// then newest. Paged by offset.
     Relevance,
-    /// Newest first. Paged by the last record id seen.
+    /// Newest first (on SQLite, newest indexed first). Paged by the last
+    /// record id seen.
     Newest,
 }
 
@@ -337,13 +338,25 @@ impl Dialect {
         .bind(offset)
     }
 
-    /// Newest first by record id, older than the cursor's.
+    /// Newest first, older than the cursor's record: on PostgreSQL by record
+    /// id; on SQLite in the index's own order (the order records were first
+    /// indexed, which is theirs but for one read out of turn), which FTS5
+    /// walks without sorting every match (163 ms at the 99th percentile for
+    /// a phrase in 25,000 of 100,000 records, sorted by id).
     fn newest(&self, q: &SearchQuery) -> Sql {
         let from = &self.from;
+        let (older, order) = if self.sqlite {
+            (
+                "s.rowid < coalesce((SELECT n FROM search_rows WHERE record_id = $7), 0)",
+                "s.rowid DESC",
+            )
+        } else {
+            ("r.id < $7", "r.id DESC")
+        };
         self.filtered(
             format!(
-                "SELECT r.id {from} AND {FILTERS} AND ($7 IS NULL OR r.id < $7) \
-                 ORDER BY r.id DESC LIMIT $8"
+                "SELECT r.id {from} AND {FILTERS} AND ($7 IS NULL OR {older}) \
+                 ORDER BY {order} LIMIT $8"
             ),
             q,
         )
