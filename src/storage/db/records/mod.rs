@@ -69,7 +69,8 @@ pub trait RecordRepo: Send + Sync {
     /// Records uploaded with this dossier code, oldest first.
     async fn dossier_records(&self, code: &DossierCode) -> Result<Vec<Record>, DbError>;
 
-    /// Records in `status`, oldest first, at most `limit`: the review queue.
+    /// Records in `status`, oldest first, at most `limit`, with their pages
+    /// but without text: the review queue.
     async fn records_in_status(
         &self,
         status: RecordStatus,
@@ -303,15 +304,45 @@ impl RecordRepo for Database {
         status: RecordStatus,
         limit: u32,
     ) -> Result<Vec<Record>, DbError> {
-        let ids = self
-            .pool
+        let mut held = self.pool.acquire().await?;
+        let mut conn = held.conn();
+        let rows: Vec<RecordRow> = conn
             .fetch_all(
-                Sql::new("SELECT id FROM records WHERE status = $1 ORDER BY id LIMIT $2")
-                    .bind(status.as_str())
-                    .bind(limit),
+                Sql::new(AssertSqlSafe(format!(
+                    "{RECORD_COLUMNS} WHERE status = $1 ORDER BY id LIMIT $2"
+                )))
+                .bind(status.as_str())
+                .bind(limit),
             )
             .await?;
-        self.records_by_id(ids).await
+        let Some(last) = rows.last().map(|r| r.id.clone()) else {
+            return Ok(Vec::new());
+        };
+        // One query for all their pages, text and words left out.
+        let page_rows: Vec<PageRow> = conn
+            .fetch_all(
+                Sql::new(
+                    "SELECT p.record_id, p.n, p.sha256, p.bytes, p.content_type, p.file_page, \
+                     p.width, p.height, p.dpi, NULL AS ocr_text, p.ocr_confidence, p.quality, \
+                     p.text_source, NULL AS reading, p.part \
+                     FROM pages p JOIN records r ON r.id = p.record_id \
+                     WHERE r.status = $1 AND r.id <= $2 ORDER BY p.record_id, p.n",
+                )
+                .bind(status.as_str())
+                .bind(last),
+            )
+            .await?;
+        let mut pages: std::collections::HashMap<String, Vec<Page>> = Default::default();
+        for row in page_rows {
+            let id = row.record_id.clone();
+            pages.entry(id).or_default().push(row.into_page()?);
+        }
+        rows.into_iter()
+            .map(|row| {
+                let p = pages.remove(&row.id).unwrap_or_default();
+                row.into_record(p)
+            })
+            .collect()
     }
 
     async fn records_with_file(&self, digest: &Sha256Digest) -> Result<Vec<Record>, DbError> {
