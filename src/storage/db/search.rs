@@ -12,10 +12,10 @@ use sqlx::AssertSqlSafe;
 use std::collections::HashMap;
 
 use super::exec::{Conn, Sql, placeholders};
-use super::rows::{PageRow, RECORD_COLUMNS, RecordRow};
+use super::rows::{RECORD_COLUMNS, RecordRow};
 use super::{Database, DbError};
 use crate::domain::particulars::Suggestions;
-use crate::domain::{DocumentKind, Page, Record, RecordStatus, SubjectId};
+use crate::domain::{DocumentKind, Record, RecordStatus, SubjectId};
 use crate::text::search::{Indexed, Query};
 
 /// How hits are ordered.
@@ -436,28 +436,11 @@ impl SearchRepo for Database {
                 .bind_all(ids.iter().map(String::as_str)),
             )
             .await?;
-        let page_rows: Vec<PageRow> = conn
-            .fetch_all(
-                Sql::new(AssertSqlSafe(format!(
-                    "SELECT record_id, n, sha256, bytes, content_type, file_page, width, height, \
-                     dpi, ocr_text, ocr_confidence, quality, text_source, NULL AS reading, part \
-                     FROM pages WHERE record_id IN ({list}) ORDER BY record_id, n"
-                )))
-                .bind_all(ids.iter().map(String::as_str)),
-            )
-            .await?;
-        let mut pages: HashMap<String, Vec<Page>> = HashMap::new();
-        for row in page_rows {
-            let id = row.record_id.clone();
-            pages.entry(id).or_default().push(row.into_page()?);
-        }
-        let mut records: HashMap<String, Record> = HashMap::new();
-        for row in rows {
-            let id = row.id.clone();
-            let p = pages.remove(&id).unwrap_or_default();
-            records.insert(id, row.into_record(p)?);
-        }
-        Ok(ids.iter().filter_map(|id| records.remove(id)).collect())
+        // In the order asked, each with its pages' text.
+        let mut rows: HashMap<String, RecordRow> =
+            rows.into_iter().map(|r| (r.id.clone(), r)).collect();
+        let ordered = ids.iter().filter_map(|id| rows.remove(id)).collect();
+        super::records::with_pages(&mut conn, ordered, true).await
     }
 
     async fn set_suggestions(&self, id: &str, suggestions: &Suggestions) -> Result<(), DbError> {

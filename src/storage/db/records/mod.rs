@@ -129,6 +129,42 @@ pub(super) async fn pages_of(conn: &mut Conn<'_>, record_id: &str) -> Result<Vec
     rows.into_iter().map(PageRow::into_page).collect()
 }
 
+/// The records of `rows`, in their order, each with its pages in one query:
+/// with the pages' recognised text when `text`, never their words and boxes
+/// (what a listing, the review queue and a page of search hits show).
+pub(super) async fn with_pages(
+    conn: &mut Conn<'_>,
+    rows: Vec<RecordRow>,
+    text: bool,
+) -> Result<Vec<Record>, DbError> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let list = placeholders(1, rows.len());
+    let ocr_text = if text { "ocr_text" } else { "NULL AS ocr_text" };
+    let page_rows: Vec<PageRow> = conn
+        .fetch_all(
+            Sql::new(AssertSqlSafe(format!(
+                "SELECT record_id, n, sha256, bytes, content_type, file_page, width, height, \
+                 dpi, {ocr_text}, ocr_confidence, quality, text_source, NULL AS reading, part \
+                 FROM pages WHERE record_id IN ({list}) ORDER BY record_id, n"
+            )))
+            .bind_all(rows.iter().map(|r| r.id.as_str())),
+        )
+        .await?;
+    let mut pages: std::collections::HashMap<String, Vec<Page>> = Default::default();
+    for row in page_rows {
+        let id = row.record_id.clone();
+        pages.entry(id).or_default().push(row.into_page()?);
+    }
+    rows.into_iter()
+        .map(|row| {
+            let p = pages.remove(&row.id).unwrap_or_default();
+            row.into_record(p)
+        })
+        .collect()
+}
+
 impl Database {
     /// Several records by id, in the order given, each with its pages.
     async fn records_by_id(&self, ids: Vec<(String,)>) -> Result<Vec<Record>, DbError> {
@@ -243,37 +279,7 @@ impl RecordRepo for Database {
                 .bind(query.limit),
             )
             .await?;
-        let Some(oldest) = rows.last().map(|r| r.id.clone()) else {
-            return Ok(Vec::new());
-        };
-        // One query for all pages of the listed records, text left out.
-        let page_rows: Vec<PageRow> = conn
-            .fetch_all(
-                Sql::new(
-                    "SELECT p.record_id, p.n, p.sha256, p.bytes, p.content_type, p.file_page, \
-                     p.width, p.height, p.dpi, NULL AS ocr_text, p.ocr_confidence, p.quality, \
-                     p.text_source, NULL AS reading, p.part \
-                     FROM pages p JOIN records r ON r.id = p.record_id \
-                     WHERE r.subject_id = $1 AND ($2 IS NULL OR r.kind = $2) AND r.id >= $3 \
-                     AND ($4 IS NULL OR r.id < $4) ORDER BY p.record_id, p.n",
-                )
-                .bind(subject.as_str())
-                .bind(kind)
-                .bind(oldest)
-                .bind(&query.before),
-            )
-            .await?;
-        let mut pages: std::collections::HashMap<String, Vec<Page>> = Default::default();
-        for row in page_rows {
-            let id = row.record_id.clone();
-            pages.entry(id).or_default().push(row.into_page()?);
-        }
-        rows.into_iter()
-            .map(|row| {
-                let p = pages.remove(&row.id).unwrap_or_default();
-                row.into_record(p)
-            })
-            .collect()
+        with_pages(&mut conn, rows, false).await
     }
 
     async fn born_digital(&self, record_id: &str) -> Result<bool, DbError> {
@@ -315,34 +321,7 @@ impl RecordRepo for Database {
                 .bind(limit),
             )
             .await?;
-        let Some(last) = rows.last().map(|r| r.id.clone()) else {
-            return Ok(Vec::new());
-        };
-        // One query for all their pages, text and words left out.
-        let page_rows: Vec<PageRow> = conn
-            .fetch_all(
-                Sql::new(
-                    "SELECT p.record_id, p.n, p.sha256, p.bytes, p.content_type, p.file_page, \
-                     p.width, p.height, p.dpi, NULL AS ocr_text, p.ocr_confidence, p.quality, \
-                     p.text_source, NULL AS reading, p.part \
-                     FROM pages p JOIN records r ON r.id = p.record_id \
-                     WHERE r.status = $1 AND r.id <= $2 ORDER BY p.record_id, p.n",
-                )
-                .bind(status.as_str())
-                .bind(last),
-            )
-            .await?;
-        let mut pages: std::collections::HashMap<String, Vec<Page>> = Default::default();
-        for row in page_rows {
-            let id = row.record_id.clone();
-            pages.entry(id).or_default().push(row.into_page()?);
-        }
-        rows.into_iter()
-            .map(|row| {
-                let p = pages.remove(&row.id).unwrap_or_default();
-                row.into_record(p)
-            })
-            .collect()
+        with_pages(&mut conn, rows, false).await
     }
 
     async fn records_with_file(&self, digest: &Sha256Digest) -> Result<Vec<Record>, DbError> {
