@@ -9,13 +9,17 @@
 //!   officer, CSRF tokens;
 //! - `pages`: sign-in and sign-out, the start page, a citizen's papers on
 //!   file, the officers' list (admin);
-//! - `scan`: scanning a paper with each page's verdict, and reading a CCCD
-//!   card's QR code to start with its owner;
+//! - `card`: starting with a citizen from the QR code of their CCCD card;
+//! - `scan`: scanning a paper, with each page's verdict;
 //! - `review`: the review queue, the review page, confirm (sign) or reject;
 //! - `records`: a record with its pages, PDF, certificate and readers;
-//!   revoke or supersede; search; a citizen's access log; the receipt.
+//!   revoke or supersede; a citizen's access log;
+//! - `find`: search; `receipt`: the receipt with the citizen's link.
 
+mod card;
+mod find;
 mod pages;
+mod receipt;
 mod records;
 mod review;
 mod scan;
@@ -62,7 +66,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             )
             .route("/", web::get().to(pages::home))
             .route("/citizen", web::get().to(pages::citizen))
-            .route("/card", web::post().to(scan::card))
+            .route("/card", web::post().to(card::card))
             .route("/scan", web::get().to(scan::form))
             .route("/scan", web::post().to(scan::scan))
             .route("/review", web::get().to(review::queue))
@@ -74,9 +78,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/records/{id}/certificate", web::get().to(records::certificate))
             .route("/withdraw", web::get().to(records::withdraw_form))
             .route("/withdraw", web::post().to(records::withdraw))
-            .route("/search", web::get().to(records::find))
+            .route("/search", web::get().to(find::find))
             .route("/access", web::get().to(records::access_log))
-            .route("/receipt", web::post().to(records::receipt))
+            .route("/receipt", web::post().to(receipt::receipt))
             .route("/officers", web::get().to(pages::officers)),
     )
     .route(

@@ -9,7 +9,7 @@ use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use serde::Deserialize;
 
 use super::DeskError;
-use super::scan::CardHolder;
+use super::card::CardHolder;
 use super::session::{self, Desk, LOGIN_CSRF_COOKIE, SESSION_COOKIE};
 use crate::domain::Role;
 use crate::domain::officer::Officer;

@@ -1,19 +1,17 @@
 //! Looking up: one record with its pages, PDF, certificate and who read it;
-//! revoking or superseding a result; finding records by what is written on
-//! them; a citizen's access log; and the receipt handed back at the end,
-//! with the QR code of the citizen's own link. Each read goes through
-//! `ops::access` (or `ops::search`), so it is logged, naming the officer.
+//! revoking or superseding a result; a citizen's access log. Each read goes
+//! through `ops::access`, so it is logged, naming the officer.
 
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use askama::Template;
 
 use super::DeskError;
-use super::pages::{Frame, Paper, html, vn_date, vn_time};
+use super::pages::{Frame, html, vn_date, vn_time};
 use super::session::Desk;
 use crate::domain::access::{AccessEntry, Action};
 use crate::http::AppState;
-use crate::ops::{access, links, search, withdraw};
+use crate::ops::{access, withdraw};
 
 /// A particular shown on a record's page.
 pub struct Row {
@@ -257,135 +255,6 @@ pub async fn withdraw(
     }
 }
 
-/// A run of a snippet: marked where the query matched.
-pub struct Piece {
-    pub text: String,
-    pub marked: bool,
-}
-
-pub struct Found {
-    pub id: String,
-    pub kind: &'static str,
-    pub subject_id: String,
-    pub number: String,
-    pub status: &'static str,
-    pub snippet: Vec<Piece>,
-}
-
-#[derive(Template)]
-#[template(path = "desk/search.html")]
-struct SearchPage {
-    frame: Frame,
-    q: String,
-    subject_id: String,
-    searched: bool,
-    found: Vec<Found>,
-    /// The next page's address.
-    next: Option<String>,
-}
-
-#[derive(serde::Deserialize)]
-pub struct SearchQuery {
-    #[serde(default)]
-    q: String,
-    #[serde(default)]
-    subject_id: String,
-    #[serde(default)]
-    cursor: String,
-}
-
-fn pieces(snippet: &crate::text::search::Snippet) -> Vec<Piece> {
-    let text = &snippet.text;
-    let mut out = Vec::new();
-    let mut at = 0;
-    for [start, end] in &snippet.marks {
-        let (start, end) = ((*start).max(at), (*end).min(text.len()));
-        if start >= end || !text.is_char_boundary(start) || !text.is_char_boundary(end) {
-            continue;
-        }
-        if start > at {
-            out.push(Piece {
-                text: text[at..start].to_owned(),
-                marked: false,
-            });
-        }
-        out.push(Piece {
-            text: text[start..end].to_owned(),
-            marked: true,
-        });
-        at = end;
-    }
-    if at < text.len() {
-        out.push(Piece {
-            text: text[at..].to_owned(),
-            marked: false,
-        });
-    }
-    out
-}
-
-pub async fn find(
-    state: web::Data<AppState>,
-    desk: Desk,
-    query: web::Query<SearchQuery>,
-) -> Result<HttpResponse, DeskError> {
-    let query = query.into_inner();
-    let q = query.q.trim().to_owned();
-    let subject_id = query.subject_id.trim().to_owned();
-    let frame = Frame::of("Tìm giấy tờ", &desk);
-    if q.is_empty() {
-        crate::ops::authorize(&desk.officer.actor(), access::READ_ROLES)?;
-        return html(SearchPage {
-            frame,
-            q,
-            subject_id,
-            searched: false,
-            found: Vec::new(),
-            next: None,
-        });
-    }
-    let request = search::Request {
-        q: q.clone(),
-        subject_id: Some(subject_id.clone()).filter(|s| !s.is_empty()),
-        cursor: Some(query.cursor).filter(|c| !c.is_empty()),
-        limit: Some(20),
-        ..search::Request::default()
-    };
-    let found = search::search(&state.cx, &desk.officer.actor(), None, &request).await?;
-    html(SearchPage {
-        frame,
-        found: found
-            .hits
-            .into_iter()
-            .map(|h| Found {
-                kind: h.record.kind.label_vi(),
-                subject_id: h.record.subject_id.to_string(),
-                number: h
-                    .record
-                    .meta
-                    .document_number
-                    .clone()
-                    .unwrap_or_else(|| "—".into()),
-                status: h.record.status.label_vi(),
-                snippet: h.snippet.as_ref().map(pieces).unwrap_or_default(),
-                id: h.record.id,
-            })
-            .collect(),
-        next: found.next_cursor.map(|cursor| {
-            let query = serde_urlencoded::to_string([
-                ("q", q.as_str()),
-                ("subject_id", subject_id.as_str()),
-                ("cursor", cursor.as_str()),
-            ])
-            .unwrap_or_default();
-            format!("/desk/search?{query}")
-        }),
-        q,
-        subject_id,
-        searched: true,
-    })
-}
-
 #[derive(Template)]
 #[template(path = "desk/access.html")]
 struct AccessPage {
@@ -421,117 +290,4 @@ pub async fn access_log(
         subject_id: subject,
         accesses,
     })
-}
-
-#[derive(Template)]
-#[template(path = "desk/receipt.html")]
-struct ReceiptPage {
-    frame: Frame,
-    subject_id: String,
-    dossier_code: String,
-    agency: String,
-    today: String,
-    papers: Vec<Paper>,
-    reused: Vec<Paper>,
-    link: String,
-    link_until: String,
-    qr_svg: String,
-}
-
-#[derive(serde::Deserialize)]
-pub struct ReceiptForm {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
-    subject_id: String,
-    #[serde(default)]
-    dossier_code: String,
-}
-
-/// The receipt: the papers digitised today for the citizen and those on
-/// file that they did not need to bring, and a new link to their own page
-/// as a QR code. A POST: it issues that link.
-pub async fn receipt(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    desk: Desk,
-    form: web::Form<ReceiptForm>,
-) -> Result<HttpResponse, DeskError> {
-    let form = form.into_inner();
-    desk.check_csrf(&form.csrf)?;
-    let actor = desk.officer.actor();
-    crate::ops::authorize(&actor, links::ROLES)?;
-    let dossier = Some(form.dossier_code.trim()).filter(|d| !d.is_empty());
-    let on_file =
-        crate::ops::on_file::on_file(&state.cx, &actor, &form.subject_id, dossier).await?;
-    let today = crate::domain::dossier::vietnam_today();
-    let vn = chrono::FixedOffset::east_opt(7 * 3600).expect("UTC+7");
-    let (mut papers, mut reused) = (Vec::new(), Vec::new());
-    for r in &on_file {
-        if r.record.created_at.with_timezone(&vn).date_naive() == today {
-            papers.push(Paper::of(r));
-        } else if r.valid_today {
-            reused.push(Paper::of(r));
-        }
-    }
-    let issued = links::create(&state.cx, &actor, &form.subject_id, None).await?;
-    let url = format!(
-        "{}/c/{}",
-        crate::http::citizen::base_url(&state, &req),
-        issued.token
-    );
-    let qr_svg = crate::http::citizen::qr_svg(&url)
-        .ok_or_else(|| DeskError::internal("the citizen link does not fit a QR code"))?;
-    tracing::info!(link = %issued.link.id, "desk receipt with a citizen link");
-    html(ReceiptPage {
-        frame: Frame::of("Giấy biên nhận số hóa", &desk),
-        subject_id: issued.link.subject_id.to_string(),
-        dossier_code: dossier.unwrap_or_default().to_owned(),
-        agency: state.cx.agency.to_string(),
-        today: vn_date(today),
-        papers,
-        reused,
-        link: url,
-        link_until: vn_time(issued.link.expires_at),
-        qr_svg,
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_snippet_is_cut_into_marked_and_plain_pieces_at_its_marks() {
-        let text = "Ông Nguyễn Văn An sinh năm";
-        let at = |w: &str| {
-            let i = text.find(w).unwrap();
-            [i, i + w.len()]
-        };
-        let snippet = crate::text::search::Snippet {
-            text: text.into(),
-            marks: vec![at("Nguyễn"), at("Văn")],
-        };
-        let p = pieces(&snippet);
-        let shown: Vec<(&str, bool)> = p.iter().map(|p| (p.text.as_str(), p.marked)).collect();
-        assert_eq!(
-            shown,
-            [
-                ("Ông ", false),
-                ("Nguyễn", true),
-                (" ", false),
-                ("Văn", true),
-                (" An sinh năm", false)
-            ]
-        );
-    }
-
-    #[test]
-    fn marks_off_character_boundaries_are_skipped_not_panicked_on() {
-        let snippet = crate::text::search::Snippet {
-            text: "Đình".into(),
-            marks: vec![[1, 3], [0, 99]],
-        };
-        assert_eq!(pieces(&snippet).len(), 1);
-    }
 }

@@ -15,6 +15,8 @@ use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
 use super::DeskError;
 use crate::domain::officer::Officer;
 use crate::http::AppState;
+use crate::http::UploadTicket;
+use crate::http::upload::{self, Parts};
 use crate::ops::officers;
 
 pub const SESSION_COOKIE: &str = "sohoa_session";
@@ -36,6 +38,26 @@ impl Desk {
         } else {
             Err(DeskError::Csrf)
         }
+    }
+}
+
+impl Desk {
+    /// A multipart form of the desk's (files in `page`, text fields among
+    /// `fields`), read as the API reads an upload, for an officer whose role
+    /// is among `roles` (checked before the body is read), and refused
+    /// unless it carries this session's CSRF token.
+    pub async fn read_form(
+        &self,
+        state: &AppState,
+        req: &HttpRequest,
+        payload: web::Payload,
+        roles: &[crate::domain::Role],
+        fields: &[&str],
+    ) -> Result<(Parts, UploadTicket), DeskError> {
+        crate::ops::authorize(&self.officer.actor(), roles)?;
+        let (parts, ticket) = upload::read_form(state, req, payload, fields).await?;
+        self.check_csrf(parts.fields.get("csrf").map(|v| v.trim()).unwrap_or(""))?;
+        Ok((parts, ticket))
     }
 }
 
