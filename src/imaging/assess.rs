@@ -167,9 +167,14 @@ pub fn assess(page: &super::decode::PageImage, paper: Paper) -> PageQuality {
             height: f.height,
         }),
         blank,
-        // A page found is flattened whole; the skew of a scan is measured.
+        // A page found is flattened whole; the skew of a scan is measured,
+        // and of a photo whose paper was not found, once its light is
+        // evened: in a dim room the desk and a shadowed paper are as dark
+        // as ink, and would be measured as lines.
         skew_degrees: if blank || found.is_some() {
             None
+        } else if photo {
+            super::skew::measure(&super::light::flatten(&page.pixels))
         } else {
             super::skew::measure(&page.pixels)
         },

@@ -2,19 +2,62 @@
 //! shadow crosses it, a dim room greys it all. The paper's own brightness is
 //! estimated at every point (the brightest nearby, on a reduced copy,
 //! smoothed) and each pixel is divided by it, so the paper comes out white
-//! and the ink keeps its contrast. A line's contrast is then stretched on
+//! and the ink keeps its contrast; the colour page the detector reads is
+//! evened by the same estimate ([`flatten_colour`]). A line's contrast is then stretched on
 //! its own ([`stretch`]).
 
-use image::{GrayImage, Luma, imageops};
+use image::{GrayImage, Luma, RgbImage, imageops};
 
 /// The reduced copy is this many times smaller than the page.
 const REDUCTION: u32 = 16;
 
 /// The page with its paper evened out to white.
 pub fn flatten(page: &GrayImage) -> GrayImage {
+    let Some(paper) = paper(page) else {
+        return page.clone();
+    };
+    let mut out = GrayImage::new(page.width(), page.height());
+    for ((o, p), b) in out.pixels_mut().zip(page.pixels()).zip(paper.pixels()) {
+        o.0[0] = evened(p.0[0], b.0[0]);
+    }
+    out
+}
+
+/// The page in colour with its paper evened out to white in each channel:
+/// a dim photo's warm cast and a hand's shadow go, so a pixel's colour is
+/// its ink's (a warm lamp tints the paper and the ink alike) and the
+/// text-line detector sees the contrast a scan would have.
+pub fn flatten_colour(colour: &RgbImage) -> RgbImage {
+    let channels: Vec<GrayImage> = (0..3)
+        .map(|c| {
+            GrayImage::from_fn(colour.width(), colour.height(), |x, y| {
+                Luma([colour.get_pixel(x, y).0[c]])
+            })
+        })
+        .collect();
+    let papers: Option<Vec<GrayImage>> = channels.iter().map(paper).collect();
+    let Some(papers) = papers else {
+        return colour.clone();
+    };
+    RgbImage::from_fn(colour.width(), colour.height(), |x, y| {
+        let p = colour.get_pixel(x, y).0;
+        image::Rgb([0, 1, 2].map(|c| evened(p[c], papers[c].get_pixel(x, y).0[0])))
+    })
+}
+
+/// A pixel divided by the paper's brightness where it is.
+fn evened(value: u8, paper: u8) -> u8 {
+    let background = u32::from(paper).max(24);
+    (u32::from(value) * 255 / background).min(255) as u8
+}
+
+/// The paper's own brightness at every point of `page`: the brightest
+/// nearby on a reduced copy (paper, not ink), smoothed and brought back to
+/// the page's size. None for a page too small to reduce.
+fn paper(page: &GrayImage) -> Option<GrayImage> {
     let (w, h) = page.dimensions();
     if w < 2 * REDUCTION || h < 2 * REDUCTION {
-        return page.clone();
+        return None;
     }
     let (sw, sh) = ((w / REDUCTION).max(2), (h / REDUCTION).max(2));
     let small = imageops::resize(page, sw, sh, imageops::FilterType::Triangle);
@@ -32,14 +75,12 @@ pub fn flatten(page: &GrayImage) -> GrayImage {
         }
     }
     let paper = imageproc::filter::box_filter(&paper, 2, 2);
-    let paper = imageops::resize(&paper, w, h, imageops::FilterType::Triangle);
-    let mut out = GrayImage::new(w, h);
-    for (x, y, p) in page.enumerate_pixels() {
-        let background = u32::from(paper.get_pixel(x, y).0[0]).max(24);
-        let v = (u32::from(p.0[0]) * 255 / background).min(255);
-        out.put_pixel(x, y, Luma([v as u8]));
-    }
-    out
+    Some(imageops::resize(
+        &paper,
+        w,
+        h,
+        imageops::FilterType::Triangle,
+    ))
 }
 
 /// A line's contrast stretched: its darkest 2% to black, its brightest 10%
@@ -102,5 +143,41 @@ mod tests {
         stretch(&mut line);
         assert_eq!(line.get_pixel(0, 0).0[0], 0);
         assert_eq!(line.get_pixel(5, 0).0[0], 255);
+    }
+
+    #[test]
+    fn a_page_under_a_warm_dim_lamp_comes_out_white_with_its_inks_kept() {
+        // Paper lit (150, 128, 92) on the left, shadowed to a third on the
+        // right; black print and a red seal on it, lit and dimmed alike.
+        let lamp = |x: u32| 1.0 - 0.66 * x as f32 / 640.0;
+        let page = RgbImage::from_fn(640, 320, |x, y| {
+            let ink = match (x, y) {
+                (100..=160 | 500..=560, 150..=156) => [0.2, 0.2, 0.2],
+                (200..=240, 200..=240) => [0.9, 0.2, 0.2],
+                _ => [1.0, 1.0, 1.0],
+            };
+            let warm = [150.0, 128.0, 92.0];
+            image::Rgb([0, 1, 2].map(|c| (warm[c] * ink[c] * lamp(x)) as u8))
+        });
+        let flat = flatten_colour(&page);
+        let [r, g, b] = flat.get_pixel(20, 50).0;
+        assert!(
+            r > 235 && g > 235 && b > 235,
+            "lit paper is white: {r} {g} {b}"
+        );
+        let [r, g, b] = flat.get_pixel(600, 50).0;
+        assert!(
+            r > 225 && g > 225 && b > 225,
+            "shadowed paper is white: {r} {g} {b}"
+        );
+        for x in [130, 530] {
+            let [r, g, b] = flat.get_pixel(x, 152).0;
+            assert!(r < 90 && g < 90 && b < 90, "print stays black: {r} {g} {b}");
+        }
+        let [r, g, b] = flat.get_pixel(220, 220).0;
+        assert!(
+            crate::imaging::ink::classify(r, g, b, g, 250) == crate::imaging::ink::Ink::Red,
+            "the seal stays red: {r} {g} {b}"
+        );
     }
 }

@@ -16,7 +16,7 @@ use super::engine::Engine;
 use super::layout::{self, LineBox};
 use super::{OcrError, PageInput};
 use crate::domain::reading::{BBox, PageLayout, TextLine, Word};
-use crate::imaging::ink::{self, Inks};
+use crate::imaging::ink;
 use crate::imaging::{leaders, light, skew, strays};
 use crate::text::check::{self, Dictionary};
 use crate::text::names;
@@ -40,33 +40,36 @@ pub(super) struct Prepared {
     pub(super) blue: Option<GrayImage>,
     /// Where the red ink is.
     pub(super) red: Option<GrayImage>,
-    /// The page in grey as it came: a heading printed in red is read from it.
+    /// The page in grey with its light evened, coloured inks kept: a
+    /// heading printed in red is read from it.
     grey: GrayImage,
-    /// The page in colour for the detector.
+    /// The page in colour, light evened, for the detector.
     colour: RgbImage,
 }
 
 fn prepare(input: &PageInput) -> Prepared {
-    let inks: Option<Inks> = input
-        .colour
-        .as_ref()
-        .map(|c| ink::separate(c, &input.pixels));
-    let reading = light::flatten(inks.as_ref().map_or(&input.pixels, |i| &i.without_red));
-    let print = inks.as_ref().map(|i| light::flatten(&i.print));
-    let colour = input
-        .colour
-        .clone()
-        .unwrap_or_else(|| image::DynamicImage::ImageLuma8(input.pixels.clone()).to_rgb8());
-    let (blue, red) = match inks {
-        Some(i) => (Some(i.blue), Some(i.red)),
-        None => (None, None),
+    let Some(colour) = &input.colour else {
+        let reading = light::flatten(&input.pixels);
+        return Prepared {
+            colour: image::DynamicImage::ImageLuma8(reading.clone()).to_rgb8(),
+            reading,
+            print: None,
+            blue: None,
+            red: None,
+            grey: input.pixels.clone(),
+        };
     };
+    // Inks are told apart on the page with its light evened in each
+    // channel: a warm, dim lamp tints paper and ink alike.
+    let colour = light::flatten_colour(colour);
+    let grey = image::DynamicImage::ImageRgb8(colour.clone()).to_luma8();
+    let inks = ink::separate(&colour, &grey);
     Prepared {
-        reading,
-        print,
-        blue,
-        red,
-        grey: input.pixels.clone(),
+        reading: inks.without_red,
+        print: Some(inks.print),
+        blue: Some(inks.blue),
+        red: Some(inks.red),
+        grey,
         colour,
     }
 }
