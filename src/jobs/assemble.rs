@@ -85,6 +85,7 @@ pub fn suggestions_of(record: &Record) -> Suggestions {
                         confidence: (l.words.iter().map(|w| u32::from(w.confidence)).sum::<u32>()
                             / l.words.len() as u32) as u8,
                         doubtful: l.words.iter().any(|w| w.doubtful),
+                        words: l.words.iter().map(|w| w.confidence).collect(),
                     }
                 },
             )),
@@ -103,6 +104,7 @@ pub fn suggestions_of(record: &Record) -> Suggestions {
                             text: t.trim().to_owned(),
                             confidence,
                             doubtful: false,
+                            words: Vec::new(),
                         }),
                 );
             }

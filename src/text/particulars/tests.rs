@@ -10,6 +10,7 @@ fn lines(text: &str) -> Vec<Line> {
             text: l.trim().into(),
             confidence: 95,
             doubtful: false,
+            words: Vec::new(),
         })
         .collect()
 }
@@ -200,4 +201,22 @@ fn a_future_issue_date_is_not_suggested() {
     );
     assert!(!s.contains_key("issued_on"));
     assert_eq!(values(&s)["document_number"], "9/QĐ");
+}
+
+#[test]
+fn a_labelled_value_is_as_sure_as_its_own_words_not_its_label() {
+    // A handwritten date after a printed label: the label's words read at
+    // 88–97, the date at 20 (a 5 taken for a 3). The line's mean is 79.
+    let line = |date_confidence: u8| Line {
+        page: 1,
+        text: "Ngày, tháng, năm sinh: 04/03/2026".into(),
+        confidence: 79,
+        doubtful: false,
+        words: vec![97, 96, 97, 88, date_confidence],
+    };
+    let doubtful = extract(DocumentKind::Other, &[line(20)], today());
+    assert!(!doubtful.contains_key("date_of_birth"), "{doubtful:?}");
+    let sure = extract(DocumentKind::Other, &[line(90)], today());
+    assert_eq!(values(&sure).get("date_of_birth"), Some(&"2026-03-04"));
+    assert!(sure["date_of_birth"].confidence <= 0.79);
 }
