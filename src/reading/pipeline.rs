@@ -17,7 +17,7 @@ use super::layout::{self, LineBox};
 use super::{OcrError, PageInput};
 use crate::domain::reading::{BBox, PageLayout, TextLine, Word};
 use crate::imaging::ink;
-use crate::imaging::{leaders, light, skew, strays};
+use crate::imaging::{leaders, light, seal, skew, strays};
 use crate::text::check::{self, Dictionary};
 use crate::text::names;
 
@@ -47,9 +47,12 @@ pub(super) struct Prepared {
     colour: RgbImage,
 }
 
-fn prepare(input: &PageInput) -> Prepared {
+fn prepare(input: &PageInput, dpi: u32) -> Prepared {
     let Some(colour) = &input.colour else {
-        let reading = light::flatten(&input.pixels);
+        // A grey or bilevel page: the seal is as dark as the print, and its
+        // ring would cut through the signer's name.
+        let mut reading = light::flatten(&input.pixels);
+        seal::clear_rings(&mut reading, dpi);
         return Prepared {
             colour: image::DynamicImage::ImageLuma8(reading.clone()).to_rgb8(),
             reading,
@@ -84,7 +87,7 @@ pub(super) fn read(
 ) -> Result<(PageLayout, Timings), OcrError> {
     let mut timings = Timings::default();
     let started = Instant::now();
-    let prepared = prepare(input);
+    let prepared = prepare(input, dpi);
     timings.prepare = started.elapsed();
     let started = Instant::now();
     let regions = match detector {
