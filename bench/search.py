@@ -16,10 +16,12 @@ records and a word of the title finds tens of thousands. Then:
   ID number, a title phrase matching about half of the records (by
   relevance, and newest first), an OR of two names; p50/p95/p99 per kind of
   query and over all. Each answer's hits are logged in the ledger first
-  (the default 20 per page), so the figure includes those commits.
+  (the default 20 per page), so the figure includes those commits. The
+  server's own mean time per phase (matching, fetching hits, logging them)
+  is read off /metrics (`sohoa_search_seconds`) to tell where it goes.
 
     make bench-search
-    python3 bench/search.py [--records 100000] [--queries 100]
+    python3 bench/search.py [--records 100000] [--queries 100] [--only sqlite|postgres] [--keep]
 
 Results go to stdout and bench/out/search.json.
 """
@@ -198,6 +200,21 @@ def measure(url, key, qs):
     return out
 
 
+def phases(url, admin):
+    """The server's own time per phase of a search, summed, from /metrics."""
+    req = urllib.request.Request(f"{url}/metrics", headers={"Authorization": f"Bearer {admin}"})
+    with urllib.request.urlopen(req) as res:
+        text = res.read().decode()
+    out = {}
+    for line in text.splitlines():
+        for part in ("sum", "count"):
+            prefix = f"sohoa_search_seconds_{part}{{phase=\""
+            if line.startswith(prefix):
+                phase = line[len(prefix):].split('"', 1)[0]
+                out.setdefault(phase, {})[part] = float(line.rsplit(" ", 1)[1])
+    return out
+
+
 def stack(name, env, n, count, fill):
     data = env["SOHOA_DATA_DIR"]
     run(["migrate"], env)
@@ -208,21 +225,32 @@ def stack(name, env, n, count, fill):
     printed = run(["reindex"], env)
     built = time.perf_counter() - started
     key = run(["keys", "create", "--name", f"bench-{uuid.uuid4().hex[:6]}", "--role", "intake"], env).strip().splitlines()[-1]
+    admin = run(["keys", "create", "--name", f"bench-{uuid.uuid4().hex[:6]}", "--role", "admin"], env).strip().splitlines()[-1]
     proc = subprocess.Popen([BIN, "serve", "--listen", "127.0.0.1:0", "--no-workers"], env=env,
                             stdout=subprocess.PIPE, stderr=open(os.path.join(data, "server.log"), "w"), text=True)
     line = proc.stdout.readline()
     url = line.split("sohoa listening on ", 1)[1].strip()
     try:
         measure(url, key, queries(n, 5))  # warm the caches
+        before = phases(url, admin)
         result = measure(url, key, queries(n, count))
+        after = phases(url, admin)
     finally:
         proc.terminate()
         proc.wait(timeout=60)
+    # Mean milliseconds per search in each phase: matching in the index,
+    # fetching the hits' records, logging them in the ledger.
+    result["phases_mean_ms"] = {
+        p: round(1000 * (v["sum"] - before.get(p, {}).get("sum", 0))
+                 / max(1, v["count"] - before.get(p, {}).get("count", 0)), 2)
+        for p, v in after.items()}
     result["index_build"] = {"records": n, "seconds": round(built, 1), "records_per_s": round(n / built),
                              "reindex_said": printed.strip().splitlines()[-1], "fill_seconds": round(filled, 1)}
     print(f"\n{name}: {n} records indexed in {built:.1f} s ({n / built:.0f} records/s)")
     for label, r in result.items():
-        if label != "index_build":
+        if label == "phases_mean_ms":
+            print("  server's mean per search: " + ", ".join(f"{p} {ms} ms" for p, ms in r.items()))
+        elif label != "index_build":
             print(f"  {label:26} p50 {r['p50_ms']:6.1f} ms  p95 {r['p95_ms']:6.1f} ms  p99 {r['p99_ms']:6.1f} ms")
     return result
 
@@ -232,6 +260,8 @@ def main():
     parser.add_argument("--records", type=int, default=100_000)
     parser.add_argument("--queries", type=int, default=100, help="rounds of the seven kinds of query")
     parser.add_argument("--only", choices=["sqlite", "postgres"])
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the PostgreSQL database and SQLite folder, to EXPLAIN queries afterwards")
     args = parser.parse_args()
     results = {}
     base = dict(os.environ, SOHOA_LOG="warn")
@@ -240,6 +270,8 @@ def main():
         env = dict(base, SOHOA_DATA_DIR=data)
         results["sqlite"] = stack("SQLite (FTS5)", env, args.records, args.queries,
                                   lambda: fill_sqlite(os.path.join(data, "sohoa.db"), args.records))
+        if args.keep:
+            print(f"kept: {data}")
     if args.only != "sqlite":
         db = f"sohoa_bench_search_{uuid.uuid4().hex[:6]}"
         subprocess.run(["psql", PG, "-q", "-c", f"CREATE DATABASE {db}"], check=True)
@@ -250,7 +282,10 @@ def main():
             results["postgres"] = stack("PostgreSQL (GIN)", env, args.records, args.queries,
                                         lambda: fill_postgres(url, args.records))
         finally:
-            subprocess.run(["psql", PG, "-q", "-c", f"DROP DATABASE IF EXISTS {db} WITH (FORCE)"])
+            if args.keep:
+                print(f"kept: {url} and {data}")
+            else:
+                subprocess.run(["psql", PG, "-q", "-c", f"DROP DATABASE IF EXISTS {db} WITH (FORCE)"])
     os.makedirs(OUT, exist_ok=True)
     with open(os.path.join(OUT, "search.json"), "w") as f:
         json.dump(results, f, ensure_ascii=False, indent=1)

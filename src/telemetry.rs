@@ -27,12 +27,13 @@ pub fn init(settings: &Settings) {
 }
 
 /// Installs the process's metrics recorder (Prometheus text format, served
-/// by `GET /metrics`); durations in seconds get histogram buckets from 5 ms
+/// by `GET /metrics`); durations in seconds get histogram buckets from 1 ms
 /// to 5 min. None when one is installed already.
 pub fn install_metrics() -> Option<metrics_exporter_prometheus::PrometheusHandle> {
     use metrics_exporter_prometheus::{Matcher, PrometheusBuilder};
-    const BUCKETS: [f64; 14] = [
-        0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0,
+    const BUCKETS: [f64; 16] = [
+        0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0,
+        300.0,
     ];
     let built = PrometheusBuilder::new()
         .set_buckets_for_metric(Matcher::Suffix("_seconds".into()), &BUCKETS)

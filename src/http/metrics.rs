@@ -1,8 +1,10 @@
 //! `GET /metrics`: the process's metrics in Prometheus's text format, for
 //! admin keys (a scraper sends one as `Authorization: Bearer`): requests by
 //! route pattern and status, their latency, pages read and their latency,
-//! jobs by state, OCR engines busy, uploads in flight and their spooled bytes, ledger entries and commit latency. No
-//! label carries personal data: routes are patterns, never paths.
+//! jobs by state, OCR engines busy, uploads in flight and their spooled
+//! bytes, ledger entries and commit latency, and searches' time by phase
+//! (matching, fetching the hits, logging them as reads). No label carries
+//! personal data: routes are patterns, never paths.
 
 use actix_web::{HttpResponse, get, web};
 

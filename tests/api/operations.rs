@@ -188,6 +188,9 @@ async fn metrics_are_served_to_admins_in_prometheus_format_with_no_personal_data
     for _ in 0..3 {
         assert_eq!(app.get(&app.intake_key, &list).await.status(), 200);
     }
+    // A search with no hits: timed, and nothing to log.
+    let search = app.get(&app.intake_key, "/v1/search?q=nguyen").await;
+    assert_eq!(search.status(), 200);
     app.upload(
         &app.intake_key,
         meta("birth_certificate"),
@@ -217,6 +220,8 @@ async fn metrics_are_served_to_admins_in_prometheus_format_with_no_personal_data
         "sohoa_ledger_entries_total 3",
         "sohoa_ledger_commit_seconds_count",
         r#"sohoa_jobs{state="queued"}"#,
+        r#"sohoa_search_seconds_count{phase="match"} 1"#,
+        r#"sohoa_search_seconds_bucket{phase="log",le="0.001"}"#,
     ] {
         assert!(text.contains(expected), "{expected} not in:\n{text}");
     }
