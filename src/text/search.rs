@@ -280,10 +280,12 @@ impl Query {
     }
 
     /// A `tsquery` over the pair index that every match holds: in each OR
-    /// group, the last pair of each phrase (one pair only: PostgreSQL takes
-    /// several pairs of a phrase for independent and would guess far too
-    /// few matches). None when some group has no phrase, so no pair to ask.
-    pub fn pair_tsquery(&self) -> Option<String> {
+    /// group, the first or the last pair of each phrase (one pair only:
+    /// PostgreSQL takes several pairs of a phrase for independent and would
+    /// guess far too few matches). The caller asks for both and uses the
+    /// rarer: "Nguyễn Công Hoa" ends in the "cộng hòa" of every header. None
+    /// when some group has no phrase, so no pair to ask.
+    pub fn pair_tsquery(&self, first: bool) -> Option<String> {
         let groups: Option<Vec<String>> = self
             .groups
             .iter()
@@ -292,8 +294,8 @@ impl Query {
                     .iter()
                     .filter(|t| t.0.len() >= 2)
                     .map(|t| {
-                        let n = t.0.len();
-                        format!("'{}{}'", t.0[n - 2].folded, t.0[n - 1].folded)
+                        let at = if first { 0 } else { t.0.len() - 2 };
+                        format!("'{}{}'", t.0[at].folded, t.0[at + 1].folded)
                     })
                     .collect();
                 (!pairs.is_empty()).then(|| format!("({})", pairs.join(" & ")))

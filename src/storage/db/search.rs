@@ -205,6 +205,11 @@ pub const RANK_WINDOW: u32 = 500;
 /// walking the newest records, where it is soon found.
 pub const FEW_PAIRS: i64 = 2000;
 
+/// A query whose words PostgreSQL expects in at most this many records has
+/// them all fetched, and the newest ranked; a more common one is walked
+/// from the newest record until the window fills, which is soon.
+pub const FEW_MATCHES: i64 = 10_000;
+
 /// The backend's words for one search.
 struct Dialect {
     sqlite: bool,
@@ -213,6 +218,8 @@ struct Dialect {
     from: String,
     /// The index's own order, newest first.
     newest: &'static str,
+    /// The matching record's id.
+    id: &'static str,
 }
 
 impl Dialect {
@@ -224,47 +231,73 @@ impl Dialect {
                        JOIN records r ON r.id = i.record_id WHERE record_search MATCH $1"
                     .into(),
                 newest: "s.rowid DESC",
+                id: "r.id",
             }
         } else {
+            // Every index row has its record (a foreign key), so the outer
+            // join finds the same rows; but PostgreSQL drops an outer join
+            // whose table nothing uses, which a search without a filter on
+            // the record's kind, owner or status is (the unset filters fold
+            // away in a plan made for the run). An inner join it keeps, and
+            // for an AND of common words it hashed all 100,000 records to
+            // join them (p95 218 ms for an unquoted name).
             Dialect {
                 sqlite: false,
-                from: "FROM record_search s JOIN records r ON r.id = s.record_id \
+                from: "FROM record_search s LEFT JOIN records r ON r.id = s.record_id \
                        CROSS JOIN LATERAL (SELECT s.issued_on) i \
                        WHERE s.words @@ to_tsquery('simple', $1)"
                     .into(),
                 newest: "s.record_id DESC",
+                id: "s.record_id",
             }
         }
     }
 
-    /// On PostgreSQL, a query of phrases whose pairs are rare: its matches
-    /// are looked for among the records holding those pairs (a GIN lookup
-    /// the planner estimates well), not by testing row after row. The pair
-    /// query is ASCII letters, digits and operators only
-    /// ([`Query::pair_tsquery`]), so it is written into the SQL as it is.
+    /// On PostgreSQL, two choices the planner gets wrong, made from its own
+    /// estimates. A query of words (no phrase) in few records has them all
+    /// fetched and the newest ranked: walking back from the newest record
+    /// tests each row's words (read from TOAST), which the planner prices as
+    /// nothing; for three common syllables of a name in 2,000 of 100,000
+    /// records it walked 24,000 rows (250 ms, where fetching them all takes
+    /// tens). And a query of phrases whose pairs are rare has its matches
+    /// looked for among the records holding the rarer of each phrase's first
+    /// or last pairs (a GIN lookup the planner estimates well), not by
+    /// testing row after row. The pair query is ASCII letters, digits and
+    /// operators only ([`Query::pair_tsquery`]), so it is written into the
+    /// SQL as it is.
     async fn narrow(&mut self, conn: &mut Conn<'_>, q: &SearchQuery) -> Result<(), DbError> {
-        let Some(pairs) = q.query.pair_tsquery().filter(|_| !self.sqlite) else {
+        if self.sqlite {
             return Ok(());
-        };
-        // The planner's estimate of the records holding the pairs, which its
-        // statistics of the pair index give well (a count would read up to
-        // thousands of rows when the pair is common).
-        let plan: Vec<(String,)> = conn
-            .fetch_all(
-                Sql::new(
-                    "EXPLAIN SELECT 1 FROM record_search WHERE pair_words @@ CAST($1 AS tsquery)",
-                )
-                .planned_per_run()
-                .bind(&pairs),
+        }
+        let matches = estimate(
+            conn,
+            "EXPLAIN SELECT 1 FROM record_search WHERE words @@ to_tsquery('simple', $1)",
+            &q.query.tsquery(false),
+        )
+        .await?;
+        // A phrase is checked on each row the words index gives, fetched
+        // or walked alike: only the pairs narrow it (below).
+        let words_only = q.query.groups.iter().flatten().all(|t| t.0.len() == 1);
+        if words_only && matches <= FEW_MATCHES {
+            // An expression, not the key: no index gives this order.
+            self.newest = "s.record_id || '' DESC";
+        }
+        let mut rarest: Option<(i64, String)> = None;
+        for first in [false, true] {
+            let Some(pairs) = q.query.pair_tsquery(first) else {
+                continue;
+            };
+            let holding = estimate(
+                conn,
+                "EXPLAIN SELECT 1 FROM record_search WHERE pair_words @@ CAST($1 AS tsquery)",
+                &pairs,
             )
             .await?;
-        let holding = plan
-            .first()
-            .and_then(|(line,)| line.split(" rows=").nth(1))
-            .and_then(|rest| rest.split_whitespace().next())
-            .and_then(|n| n.parse::<i64>().ok())
-            .unwrap_or(i64::MAX);
-        if holding <= FEW_PAIRS {
+            if rarest.as_ref().is_none_or(|(n, _)| holding < *n) {
+                rarest = Some((holding, pairs));
+            }
+        }
+        if let Some((_, pairs)) = rarest.filter(|(n, _)| *n <= FEW_PAIRS) {
             let literal = pairs.replace('\'', "''");
             self.from
                 .push_str(&format!(" AND s.pair_words @@ '{literal}'::tsquery"));
@@ -295,13 +328,13 @@ impl Dialect {
         let (from, newest) = (&self.from, self.newest);
         let (columns, first, rank) = if self.sqlite {
             (
-                "r.id, s.rowid AS n, bm25(record_search, 4.0, 1.0, 0.0) AS rank",
+                "r.id AS id, s.rowid AS n, bm25(record_search, 4.0, 1.0, 0.0) AS rank",
                 "c.n IN (SELECT rowid FROM record_search WHERE record_search MATCH $7)",
                 "c.rank",
             )
         } else {
             (
-                "r.id, s.words, s.exact_words",
+                "s.record_id AS id, s.words, s.exact_words",
                 "c.exact_words @@ to_tsquery('simple', $7)",
                 "-ts_rank(c.words, to_tsquery('simple', $1))",
             )
@@ -329,9 +362,9 @@ impl Dialect {
     /// Matches in the index's newest order, skipping `offset`: what follows
     /// the window.
     fn unranked(&self, q: &SearchQuery, offset: u32, limit: u32) -> Sql {
-        let (from, newest) = (&self.from, self.newest);
+        let (from, newest, id) = (&self.from, self.newest, self.id);
         self.filtered(
-            format!("SELECT r.id {from} AND {FILTERS} ORDER BY {newest} LIMIT $7 OFFSET $8"),
+            format!("SELECT {id} {from} AND {FILTERS} ORDER BY {newest} LIMIT $7 OFFSET $8"),
             q,
         )
         .bind(limit)
@@ -344,18 +377,18 @@ impl Dialect {
     /// walks without sorting every match (163 ms at the 99th percentile for
     /// a phrase in 25,000 of 100,000 records, sorted by id).
     fn newest(&self, q: &SearchQuery) -> Sql {
-        let from = &self.from;
+        let (from, id) = (&self.from, self.id);
         let (older, order) = if self.sqlite {
             (
                 "s.rowid < coalesce((SELECT n FROM search_rows WHERE record_id = $7), 0)",
                 "s.rowid DESC",
             )
         } else {
-            ("r.id < $7", "r.id DESC")
+            ("s.record_id < $7", "s.record_id DESC")
         };
         self.filtered(
             format!(
-                "SELECT r.id {from} AND {FILTERS} AND ($7 IS NULL OR {older}) \
+                "SELECT {id} {from} AND {FILTERS} AND ($7 IS NULL OR {older}) \
                  ORDER BY {order} LIMIT $8"
             ),
             q,
@@ -363,6 +396,21 @@ impl Dialect {
         .bind(&q.before)
         .bind(q.limit)
     }
+}
+
+/// The rows PostgreSQL's planner expects `explain` (an `EXPLAIN` of one
+/// parameter, `bound`) to give: its statistics answer at once where a count
+/// would read up to thousands of rows.
+async fn estimate(conn: &mut Conn<'_>, explain: &'static str, bound: &str) -> Result<i64, DbError> {
+    let plan: Vec<(String,)> = conn
+        .fetch_all(Sql::new(explain).planned_per_run().bind(bound))
+        .await?;
+    Ok(plan
+        .first()
+        .and_then(|(line,)| line.split(" rows=").nth(1))
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|n| n.parse::<i64>().ok())
+        .unwrap_or(i64::MAX))
 }
 
 #[async_trait]

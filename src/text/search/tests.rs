@@ -115,17 +115,27 @@ fn pairs_run_adjacent_words_together_across_the_parts_in_order() {
 }
 
 #[test]
-fn a_phrase_asks_the_pair_index_for_its_last_pair_and_a_lone_word_asks_nothing() {
+fn a_phrase_asks_the_pair_index_for_its_first_or_last_pair_and_a_lone_word_asks_nothing() {
     let q = Query::parse("\"Vũ Đức Phúc\" OR \"Mai Thị Trang\"").unwrap();
     assert_eq!(
-        q.pair_tsquery().as_deref(),
+        q.pair_tsquery(false).as_deref(),
         Some("('ducphuc') | ('thitrang')")
     );
-    let q = Query::parse("\"xac nhan\" 1312").unwrap();
-    assert_eq!(q.pair_tsquery().as_deref(), Some("('xacnhan')"));
-    assert_eq!(Query::parse("nguyen van an").unwrap().pair_tsquery(), None);
     assert_eq!(
-        Query::parse("\"van an\" OR dinh").unwrap().pair_tsquery(),
+        q.pair_tsquery(true).as_deref(),
+        Some("('vuduc') | ('maithi')")
+    );
+    let q = Query::parse("\"xac nhan\" 1312").unwrap();
+    assert_eq!(q.pair_tsquery(false).as_deref(), Some("('xacnhan')"));
+    assert_eq!(q.pair_tsquery(true).as_deref(), Some("('xacnhan')"));
+    assert_eq!(
+        Query::parse("nguyen van an").unwrap().pair_tsquery(false),
+        None
+    );
+    assert_eq!(
+        Query::parse("\"van an\" OR dinh")
+            .unwrap()
+            .pair_tsquery(true),
         None,
         "an OR group without a phrase could match anything"
     );
