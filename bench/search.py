@@ -278,9 +278,13 @@ def main():
         url = PG.rsplit("/", 1)[0] + "/" + db
         data = tempfile.mkdtemp(prefix="sohoa-search-pg-")
         env = dict(base, SOHOA_DATA_DIR=data, SOHOA_DATABASE_URL=url)
+        # Whether the index fits PostgreSQL's own cache decides its tail.
+        buffers = subprocess.run(["psql", PG, "-Atc", "SHOW shared_buffers"], capture_output=True,
+                                 text=True, check=True).stdout.strip()
         try:
-            results["postgres"] = stack("PostgreSQL (GIN)", env, args.records, args.queries,
-                                        lambda: fill_postgres(url, args.records))
+            results["postgres"] = stack(f"PostgreSQL (GIN, shared_buffers {buffers})", env, args.records,
+                                        args.queries, lambda: fill_postgres(url, args.records))
+            results["postgres"]["shared_buffers"] = buffers
         finally:
             if args.keep:
                 print(f"kept: {url} and {data}")
